@@ -138,6 +138,9 @@ public interface Backend {
     /** Per-channel mean and biased variance over N and inner. */
     void batchNormStats(Tensor x, int n, int c, int inner, Tensor mean, Tensor var);
 
+    /** {@code out[i] = 1 / sqrt(var[i] + eps)}. */
+    void inverseStd(Tensor var, float eps, Tensor out);
+
     /** {@code out = (x - mean[c]) * invStd[c] * gamma[c] + beta[c]}. */
     void batchNormForward(Tensor x, Tensor mean, Tensor invStd, Tensor gamma, Tensor beta,
                           int n, int c, int inner, Tensor out);

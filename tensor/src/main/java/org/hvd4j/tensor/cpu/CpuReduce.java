@@ -1,0 +1,85 @@
+package org.hvd4j.tensor.cpu;
+
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import org.hvd4j.tensor.ReduceOp;
+import org.hvd4j.tensor.Tensor;
+
+/** Reductions along one axis of an {@code [outer, n, inner]} view, and bias gradients. */
+final class CpuReduce {
+    private CpuReduce() {
+    }
+
+    static void reduce(ReduceOp op, Tensor xt, int outer, int n, int inner, Tensor out) {
+        FloatBuffer x = CpuBackend.f(xt);
+        FloatBuffer y = CpuBackend.f(out);
+        int xo = xt.offset();
+        int yo = out.offset();
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = o * n * inner + i;
+                double acc = op == ReduceOp.MAX ? Double.NEGATIVE_INFINITY : 0.0;
+                for (int j = 0; j < n; j++) {
+                    float v = x.get(xo + base + j * inner);
+                    acc = op == ReduceOp.MAX ? Math.max(acc, v) : acc + v;
+                }
+                if (op == ReduceOp.MEAN) {
+                    acc /= n;
+                }
+                y.put(yo + o * inner + i, (float) acc);
+            }
+        }
+    }
+
+    static void argmax(Tensor xt, int outer, int n, int inner, Tensor out) {
+        FloatBuffer x = CpuBackend.f(xt);
+        IntBuffer y = CpuBackend.i(out);
+        int xo = xt.offset();
+        int yo = out.offset();
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = o * n * inner + i;
+                int best = 0;
+                float bestV = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < n; j++) {
+                    float v = x.get(xo + base + j * inner);
+                    if (v > bestV || (j == 0)) {
+                        bestV = v;
+                        best = j;
+                    }
+                }
+                y.put(yo + o * inner + i, best);
+            }
+        }
+    }
+
+    static double sumOfSquares(Tensor xt) {
+        FloatBuffer x = CpuBackend.f(xt);
+        int xo = xt.offset();
+        double s = 0;
+        for (int i = 0, n = xt.numel(); i < n; i++) {
+            double v = x.get(xo + i);
+            s += v * v;
+        }
+        return s;
+    }
+
+    static void sumBias(Tensor gt, int outer, int channels, int inner, Tensor out, boolean accumulate) {
+        FloatBuffer g = CpuBackend.f(gt);
+        FloatBuffer y = CpuBackend.f(out);
+        int go = gt.offset();
+        int yo = out.offset();
+        Parallel.forRange(channels, Math.max(1, (1 << 14) / Math.max(1, outer * inner)), (from, to) -> {
+            for (int c = from; c < to; c++) {
+                float acc = 0f;
+                for (int o = 0; o < outer; o++) {
+                    int base = go + (o * channels + c) * inner;
+                    for (int i = 0; i < inner; i++) {
+                        acc += g.get(base + i);
+                    }
+                }
+                y.put(yo + c, accumulate ? y.get(yo + c) + acc : acc);
+            }
+        });
+    }
+}
