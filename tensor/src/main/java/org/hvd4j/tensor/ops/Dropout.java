@@ -14,7 +14,7 @@ public final class Dropout {
      * identity when not training or p = 0.
      */
     public static Tensor dropout(Tensor x, float p, long seed, boolean training) {
-        if (p < 0f || p > 1f) {
+        if (!(p >= 0f && p <= 1f)) { // also rejects NaN
             throw new IllegalArgumentException("dropout probability must be in [0, 1], got " + p);
         }
         if (!training || p == 0f) {

@@ -27,7 +27,7 @@ public final class Losses {
         if (labels.numel() != n) {
             throw new IllegalArgumentException("crossEntropy: " + n + " rows of logits but " + labels.numel() + " labels");
         }
-        if (labelSmoothing < 0f || labelSmoothing > 1f) {
+        if (!(labelSmoothing >= 0f && labelSmoothing <= 1f)) { // also rejects NaN
             throw new IllegalArgumentException("label smoothing must be in [0, 1], got " + labelSmoothing);
         }
         Backend be = logits.backend();

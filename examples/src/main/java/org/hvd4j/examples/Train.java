@@ -1,0 +1,156 @@
+package org.hvd4j.examples;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.hvd4j.datasets.DatasetException;
+import org.hvd4j.datasets.FashionMnist;
+import org.hvd4j.tensor.cpu.CpuBackend;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code hvdrun train}: trains a built-in model on Fashion-MNIST and reports per-epoch metrics.
+ * Options left out take the model's {@link Recipe}. Exit codes: 0 success, 2 bad options or bad
+ * data (the message names the option or file), 1 anything else.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a built-in model (mlp, cnn, cnn-bn) on Fashion-MNIST.")
+public final class Train implements Callable<Integer> {
+    @Option(names = "--model", description = "mlp, cnn or cnn-bn (default: ${DEFAULT-VALUE})", defaultValue = "mlp")
+    String model;
+
+    @Option(names = "--dataset", description = "fashion-mnist (default: ${DEFAULT-VALUE})", defaultValue = "fashion-mnist")
+    String dataset;
+
+    @Option(names = "--epochs", description = "epochs (default: the model's recipe, 10)")
+    Integer epochs;
+
+    @Option(names = "--steps", description = "stop after this many optimizer steps in total (overrides --epochs)",
+            defaultValue = "0")
+    int steps;
+
+    @Option(names = "--batch-size", description = "samples per step (default: ${DEFAULT-VALUE})", defaultValue = "128")
+    int batchSize;
+
+    @Option(names = "--optimizer", description = "sgd, adam or adamw (default: the recipe's)")
+    String optimizer;
+
+    @Option(names = "--lr", description = "base learning rate (default: the recipe's)")
+    Float lr;
+
+    @Option(names = "--momentum", description = "SGD momentum (default: the recipe's)")
+    Float momentum;
+
+    @Option(names = "--weight-decay", description = "weight decay (default: the recipe's)")
+    Float weightDecay;
+
+    @Option(names = "--lr-schedule", description = "constant, step or cosine (default: the recipe's)")
+    String lrSchedule;
+
+    @Option(names = "--warmup-epochs", description = "linear learning-rate warm-up epochs (default: ${DEFAULT-VALUE})",
+            defaultValue = "0")
+    double warmupEpochs;
+
+    @Option(names = "--label-smoothing", description = "cross-entropy label smoothing (default: ${DEFAULT-VALUE})",
+            defaultValue = "0")
+    float labelSmoothing;
+
+    @Option(names = "--clip-grad-norm", description = "clip gradients to this global norm, 0 = off (default: ${DEFAULT-VALUE})",
+            defaultValue = "0")
+    double clipGradNorm;
+
+    @Option(names = "--seed", description = "seed of initialisation and shuffling (default: ${DEFAULT-VALUE})",
+            defaultValue = "42")
+    long seed;
+
+    @Option(names = "--threads", description = "CPU threads, 0 = cores / local processes (default: ${DEFAULT-VALUE})",
+            defaultValue = "0")
+    int threads;
+
+    @Option(names = "--no-shuffle", description = "visit training samples in file order")
+    boolean noShuffle;
+
+    @Option(names = "--data-dir", description = "directory with the Fashion-MNIST files (default: search "
+            + "~/.hvd4j/data/fashion-mnist, /usr/share/datasets/fashion-mnist, then download)")
+    Path dataDir;
+
+    @Option(names = "--no-download", description = "never download the data set")
+    boolean noDownload;
+
+    @Option(names = "--summary-json", description = "write a one-object JSON summary to this file")
+    Path summaryJson;
+
+    @Option(names = "--prefetch", description = "batches prepared ahead by the loader thread (default: ${DEFAULT-VALUE})",
+            defaultValue = "2")
+    int prefetch;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Parses {@code args} and trains; returns the exit code. */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Train());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof DatasetException de) {
+                cmd.getErr().println("train: " + de.getMessage());
+                return de.exitCode();
+            }
+            if (ex instanceof IllegalArgumentException) {
+                cmd.getErr().println("train: " + ex.getMessage());
+                return 2;
+            }
+            throw ex;
+        });
+        return cli.execute(args);
+    }
+
+    /** The run's configuration: command-line values over the model's recipe. */
+    TrainConfig config() {
+        Recipe r = Recipe.of(model);
+        return new TrainConfig(model, epochs != null ? epochs : r.epochs(), steps, batchSize,
+                optimizer != null ? optimizer : r.optimizer(), lr != null ? lr : r.lr(),
+                momentum != null ? momentum : r.momentum(), weightDecay != null ? weightDecay : r.weightDecay(),
+                lrSchedule != null ? lrSchedule : r.lrSchedule(), warmupEpochs, labelSmoothing, clipGradNorm,
+                seed, threads, !noShuffle, dataDir, !noDownload, summaryJson, prefetch).validate();
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (!org.hvd4j.nn.models.Models.NAMES.contains(model)) {
+            throw new IllegalArgumentException("--model must be one of " + org.hvd4j.nn.models.Models.NAMES
+                    + ", got '" + model + "'");
+        }
+        if (!dataset.equals("fashion-mnist")) {
+            throw new IllegalArgumentException("--dataset must be fashion-mnist, got '" + dataset + "'");
+        }
+        TrainConfig cfg = config();
+        if (cfg.threads() > 0) {
+            CpuBackend.setThreads(cfg.threads());
+        }
+        System.out.println(describe(cfg));
+        FashionMnist data = FashionMnist.load(cfg.dataDir(), cfg.download(), System.out);
+        Trainer trainer = new Trainer(cfg, CpuBackend.get());
+        TrainResult result = trainer.run(data.train(), data.test(), ProgressReporter.forStdout());
+        System.out.printf(Locale.ROOT, "done: %d steps, test accuracy %.2f%%, test loss %.4f, %.0f samples/s, %.1f s%n",
+                result.steps(), 100 * result.testAccuracy(), result.testLoss(), result.samplesPerSec(),
+                result.wallSeconds());
+        if (cfg.summaryJson() != null) {
+            SummaryJson.write(cfg.summaryJson(), SummaryJson.format(cfg, dataset, 1, result));
+        }
+        return 0;
+    }
+
+    /** The configuration line every run logs first. */
+    static String describe(TrainConfig c) {
+        return String.format(Locale.ROOT,
+                "train: model %s, dataset %s, ranks 1, device cpu, threads %d, epochs %d, steps %s, batch %d, "
+                        + "optimizer %s, lr %g, momentum %g, weight decay %g, schedule %s, warm-up %g, seed %d",
+                c.model(), "fashion-mnist", CpuBackend.threads(), c.epochs(), c.steps() > 0 ? c.steps() : "all",
+                c.batchSize(), c.optimizer(), c.lr(), c.momentum(), c.weightDecay(), c.lrSchedule(),
+                c.warmupEpochs(), c.seed());
+    }
+}

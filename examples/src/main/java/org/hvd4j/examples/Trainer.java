@@ -1,0 +1,221 @@
+package org.hvd4j.examples;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.hvd4j.datasets.Batch;
+import org.hvd4j.datasets.DataLoader;
+import org.hvd4j.datasets.Dataset;
+import org.hvd4j.datasets.DistributedSampler;
+import org.hvd4j.nn.Module;
+import org.hvd4j.nn.init.Rng;
+import org.hvd4j.nn.models.Models;
+import org.hvd4j.nn.optim.Adam;
+import org.hvd4j.nn.optim.GradClip;
+import org.hvd4j.nn.optim.LrSchedule;
+import org.hvd4j.nn.optim.LrScheduler;
+import org.hvd4j.nn.optim.Optimizer;
+import org.hvd4j.nn.optim.Sgd;
+import org.hvd4j.tensor.Backend;
+import org.hvd4j.tensor.DType;
+import org.hvd4j.tensor.Shape;
+import org.hvd4j.tensor.Tensor;
+import org.hvd4j.tensor.TensorScope;
+import org.hvd4j.tensor.autograd.GradMode;
+import org.hvd4j.tensor.ops.Losses;
+import org.hvd4j.tensor.ops.Reductions;
+
+/**
+ * The training loop of {@code train}: data loader → forward → cross-entropy → backward → optimizer
+ * step, one {@link TensorScope} per step so that a warmed-up step allocates no tensor memory, then
+ * evaluation on the test set after every epoch.
+ *
+ * <p>Seeds: {@code Rng.manualSeed(seed)} before the model is built fixes the initial weights; the
+ * sampler shuffles with (seed, epoch). Both are the same on every rank, as the distributed runtime
+ * requires.
+ */
+public final class Trainer {
+    /** Steps excluded from the throughput figure (JIT compilation, pool warm-up). */
+    public static final int WARMUP_STEPS = 20;
+    private static final int EVAL_BATCH = 1000;
+
+    private final TrainConfig cfg;
+    private final Backend backend;
+    private final Module model;
+    private final Optimizer optimizer;
+
+    public Trainer(TrainConfig cfg, Backend backend) {
+        this.cfg = cfg.validate();
+        this.backend = backend;
+        Rng.manualSeed(cfg.seed());
+        this.model = Models.create(cfg.model(), backend);
+        this.optimizer = makeOptimizer(cfg, model);
+    }
+
+    public Module model() {
+        return model;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    static Optimizer makeOptimizer(TrainConfig cfg, Module model) {
+        List<Tensor> params = model.parameters();
+        return switch (cfg.optimizer()) {
+            case "sgd" -> new Sgd(params, cfg.lr(), cfg.momentum(), 0f, cfg.weightDecay(), false);
+            case "adam" -> Adam.adam(params, cfg.lr(), 0.9f, 0.999f, 1e-8f, cfg.weightDecay());
+            case "adamw" -> Adam.adamW(params, cfg.lr(), 0.9f, 0.999f, 1e-8f, cfg.weightDecay());
+            default -> throw new IllegalArgumentException("unknown optimizer " + cfg.optimizer());
+        };
+    }
+
+    static LrSchedule makeSchedule(TrainConfig cfg, double totalEpochs) {
+        LrSchedule s = switch (cfg.lrSchedule()) {
+            case "constant" -> LrSchedule.constant();
+            case "step" -> LrSchedule.multiStep(0.1, (int) Math.round(totalEpochs * 0.5),
+                    (int) Math.round(totalEpochs * 0.75));
+            case "cosine" -> LrSchedule.cosine(totalEpochs, 0.0);
+            default -> throw new IllegalArgumentException("unknown schedule " + cfg.lrSchedule());
+        };
+        return LrSchedule.horovodWarmup(s, cfg.warmupEpochs(), 1);
+    }
+
+    /** Trains on {@code train}, evaluating on {@code test} after each epoch. */
+    public TrainResult run(Dataset train, Dataset test, ProgressReporter progress) {
+        long start = System.nanoTime();
+        DistributedSampler sampler = DistributedSampler.single(train.size(), cfg.seed(), cfg.shuffle());
+        List<EpochStats> history = new ArrayList<>();
+        try (DataLoader loader = new DataLoader(train, sampler, cfg.batchSize(), false, cfg.prefetch())) {
+            int perEpoch = loader.numBatches();
+            long totalSteps = cfg.steps() > 0 ? cfg.steps() : (long) perEpoch * cfg.epochs();
+            int epochs = (int) ((totalSteps + perEpoch - 1) / perEpoch);
+            LrScheduler scheduler = new LrScheduler(optimizer, cfg.lr(),
+                    makeSchedule(cfg, (double) totalSteps / perEpoch), perEpoch);
+            StepBuffers buf = new StepBuffers(cfg.batchSize());
+            long step = 0;
+            long timedNanos = 0;
+            long timedSamples = 0;
+            for (int e = 0; e < epochs && step < totalSteps; e++) {
+                model.train();
+                int epochSteps = (int) Math.min(perEpoch, totalSteps - step);
+                progress.startEpoch(e + 1, epochs, epochSteps);
+                double lossSum = 0;
+                long correct = 0;
+                long seen = 0;
+                long epochNanos = 0;
+                float lr = optimizer.lr();
+                try (DataLoader.Epoch it = loader.epoch(e)) {
+                    for (int s = 0; s < epochSteps; s++) {
+                        long t0 = System.nanoTime();
+                        Batch b = it.next();
+                        lr = scheduler.apply(step);
+                        float loss = trainStep(b, buf);
+                        long dt = System.nanoTime() - t0;
+                        epochNanos += dt;
+                        if (step >= WARMUP_STEPS) {
+                            timedNanos += dt;
+                            timedSamples += b.size();
+                        }
+                        step++;
+                        lossSum += (double) loss * b.size();
+                        correct += buf.correct;
+                        seen += b.size();
+                        progress.step(s + 1, lossSum / seen, seen / (epochNanos * 1e-9));
+                    }
+                }
+                double[] eval = evaluate(test);
+                EpochStats st = new EpochStats(e + 1, epochSteps, lossSum / seen, (double) correct / seen,
+                        eval[0], eval[1], seen / (epochNanos * 1e-9), lr);
+                history.add(st);
+                progress.endEpoch(st);
+            }
+            double sps = timedSamples > 0 ? timedSamples / (timedNanos * 1e-9) : Double.NaN;
+            EpochStats last = history.get(history.size() - 1);
+            return new TrainResult(history, step, sps, last.testAccuracy(), last.testLoss(),
+                    (System.nanoTime() - start) * 1e-9);
+        }
+    }
+
+    /** Host-side buffers reused across steps (no per-step garbage). */
+    private static final class StepBuffers {
+        final int[] predictions;
+        final float[] loss = new float[1];
+        long correct;
+
+        StepBuffers(int batch) {
+            predictions = new int[Math.max(batch, EVAL_BATCH)];
+        }
+    }
+
+    private float trainStep(Batch b, StepBuffers buf) {
+        try (TensorScope scope = TensorScope.open()) {
+            Tensor x = input(b);
+            Tensor y = labels(b);
+            optimizer.zeroGrad();
+            Tensor logits = model.forward(x);
+            Tensor loss = Losses.crossEntropy(logits, y, cfg.labelSmoothing());
+            loss.backward();
+            if (cfg.clipGradNorm() > 0) {
+                GradClip.clipGradNorm(optimizer.parameters(), cfg.clipGradNorm());
+            }
+            optimizer.step();
+            buf.correct = countCorrect(logits, b, buf.predictions);
+            backend.copyOut(loss, 0, buf.loss, 0, 1);
+            return buf.loss[0];
+        }
+    }
+
+    private Tensor input(Batch b) {
+        int[] dims = Models.takesImages(cfg.model())
+                ? new int[] {b.size(), 1, 28, 28}
+                : new int[] {b.size(), b.featureSize()};
+        Tensor x = Tensor.empty(backend, DType.FLOAT32, Shape.of(dims));
+        backend.copyIn(b.features(), 0, x, 0, b.size() * b.featureSize());
+        return x;
+    }
+
+    private Tensor labels(Batch b) {
+        Tensor y = Tensor.empty(backend, DType.INT32, Shape.of(b.size()));
+        backend.copyIn(b.labels(), 0, y, 0, b.size());
+        return y;
+    }
+
+    private long countCorrect(Tensor logits, Batch b, int[] predictions) {
+        Tensor pred = Reductions.argmax(logits, 1);
+        backend.copyOut(pred, 0, predictions, 0, b.size());
+        int[] labels = b.labels();
+        long c = 0;
+        for (int i = 0; i < b.size(); i++) {
+            if (predictions[i] == labels[i]) {
+                c++;
+            }
+        }
+        return c;
+    }
+
+    /** Mean loss and accuracy over {@code test} in evaluation mode, without recording a graph. */
+    public double[] evaluate(Dataset test) {
+        model.eval();
+        double lossSum = 0;
+        long correct = 0;
+        StepBuffers buf = new StepBuffers(EVAL_BATCH);
+        try (GradMode.Guard ignored = GradMode.noGrad();
+             DataLoader loader = new DataLoader(test, DistributedSampler.single(test.size(), 0, false),
+                     EVAL_BATCH, false, 0);
+             DataLoader.Epoch it = loader.epoch(0)) {
+            Batch b;
+            while ((b = it.next()) != null) {
+                try (TensorScope scope = TensorScope.open()) {
+                    Tensor logits = model.forward(input(b));
+                    Tensor loss = Losses.crossEntropy(logits, labels(b), 0f);
+                    backend.copyOut(loss, 0, buf.loss, 0, 1);
+                    lossSum += (double) buf.loss[0] * b.size();
+                    correct += countCorrect(logits, b, buf.predictions);
+                }
+            }
+        } finally {
+            model.train();
+        }
+        return new double[] {lossSum / test.size(), (double) correct / test.size()};
+    }
+}
