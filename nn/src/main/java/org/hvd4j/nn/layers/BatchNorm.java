@@ -25,7 +25,7 @@ public final class BatchNorm extends Module {
         if (channels <= 0) {
             throw new IllegalArgumentException("BatchNorm needs channels > 0, got " + channels);
         }
-        if (eps <= 0f || momentum < 0f || momentum > 1f) {
+        if (!(eps > 0f) || !(momentum >= 0f && momentum <= 1f)) { // also rejects NaN
             throw new IllegalArgumentException("BatchNorm needs eps > 0 and momentum in [0, 1], got eps " + eps
                     + ", momentum " + momentum);
         }

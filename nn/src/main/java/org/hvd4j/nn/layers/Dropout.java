@@ -20,7 +20,7 @@ public final class Dropout extends Module {
     }
 
     public Dropout(float p, long seed) {
-        if (p < 0f || p >= 1f) {
+        if (!(p >= 0f && p < 1f)) { // also rejects NaN
             throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
         }
         this.p = p;

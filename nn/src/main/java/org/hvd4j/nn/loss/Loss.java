@@ -10,7 +10,7 @@ public interface Loss {
 
     /** Cross-entropy from logits {@code [N, C]} against INT32 labels {@code [N]}, label smoothing ε. */
     static Loss crossEntropy(float labelSmoothing) {
-        if (labelSmoothing < 0f || labelSmoothing > 1f) {
+        if (!(labelSmoothing >= 0f && labelSmoothing <= 1f)) { // also rejects NaN
             throw new IllegalArgumentException("label smoothing must be in [0, 1], got " + labelSmoothing);
         }
         return (logits, labels) -> Losses.crossEntropy(logits, labels, labelSmoothing);
