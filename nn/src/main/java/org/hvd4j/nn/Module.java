@@ -56,7 +56,9 @@ public abstract class Module {
 
     /**
      * Every parameter under its dotted path, in registration order (depth first). Also stamps each
-     * tensor's {@link Tensor#name()} with that path, so that errors and hooks can name it.
+     * tensor's {@link Tensor#name()} with that path, so that errors and hooks can name it; names
+     * only grow, so after the root model has been asked once, asking a submodule leaves the full
+     * paths in place.
      */
     public final Map<String, Tensor> namedParameters() {
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -74,7 +76,13 @@ public abstract class Module {
     private void collect(String prefix, Map<String, Tensor> out, boolean params) {
         for (Map.Entry<String, Tensor> e : (params ? parameters : buffers).entrySet()) {
             String path = prefix + e.getKey();
-            out.put(path, e.getValue().name(path));
+            Tensor t = e.getValue();
+            // Only ever lengthen a name: asking a submodule must not rename the root's tensors.
+            String current = t.name();
+            if (current == null || (path.length() > current.length() && path.endsWith("." + current))) {
+                t.name(path);
+            }
+            out.put(path, t);
         }
         for (Map.Entry<String, Module> c : children.entrySet()) {
             c.getValue().collect(prefix + c.getKey() + ".", out, params);

@@ -167,4 +167,15 @@ class ModuleTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Models.create("resnet", CPU));
         assertTrue(e.getMessage().contains("resnet") && e.getMessage().contains("cnn-bn"), e.getMessage());
     }
+
+    @Test
+    void askingASubmoduleKeepsTheRootsFullNames() {
+        Backend be = CpuBackend.get();
+        Sequential inner = new Sequential().add("fc", new Linear(be, 3, 2));
+        Sequential root = new Sequential().add("block", inner);
+        Tensor w = root.namedParameters().get("block.fc.weight");
+        assertEquals("block.fc.weight", w.name());
+        assertSame(w, inner.namedParameters().get("fc.weight"));
+        assertEquals("block.fc.weight", w.name(), "a submodule query must not shorten the name");
+    }
 }
