@@ -15,10 +15,25 @@ import org.hvd4j.tensor.Tensor;
  * gradient is final and its {@link GradReadyHook}s fire — typically for the last layer first, as
  * in PyTorch and Horovod, which is what lets communication overlap the rest of the pass.
  *
- * <p>The graph is consumed: nodes are detached from the non-leaf tensors afterwards, so a second
- * backward through the same graph is an error rather than a silent double count.
+ * <p>The graph is consumed: each non-leaf tensor's node is replaced by a "consumed" marker once it
+ * has run (releasing what the node kept from the forward pass), so a later backward that reaches
+ * such a tensor — the same loss again, or another loss sharing part of the graph — is an error
+ * rather than a silent double count or a silently missing contribution.
  */
 public final class Engine {
+    /** Left on a non-leaf tensor whose node has run; reaching it again is an error. */
+    private static final Node CONSUMED = new Node() {
+        @Override
+        public Tensor[] backward(Tensor gradOutput) {
+            throw new IllegalStateException("graph already consumed by an earlier backward()");
+        }
+
+        @Override
+        public String name() {
+            return "Consumed";
+        }
+    };
+
     private Engine() {
     }
 
@@ -83,7 +98,16 @@ public final class Engine {
                     }
                 }
             }
-            t.setGradFn(null);
+            t.setGradFn(CONSUMED);
+        }
+    }
+
+    /** Fails before any gradient is accumulated, so a refused pass leaves every grad() untouched. */
+    private static void checkNotConsumed(Tensor t) {
+        if (t.gradFn() == CONSUMED) {
+            throw new IllegalStateException("backward() reached " + t.describe() + ", whose part of the graph an "
+                    + "earlier backward() already consumed; recompute the forward pass, or add the losses and "
+                    + "call backward() once");
         }
     }
 
@@ -98,6 +122,7 @@ public final class Engine {
         if (root.isLeaf()) {
             return;
         }
+        checkNotConsumed(root);
         stack.add(root);
         next.add(0);
         visited.put(root, Boolean.TRUE);
@@ -115,6 +140,7 @@ public final class Engine {
                 if (in.isLeaf()) {
                     leafEdges.computeIfAbsent(in, k -> new int[1])[0]++;
                 } else if (visited.put(in, Boolean.TRUE) == null) {
+                    checkNotConsumed(in);
                     stack.add(in);
                     next.add(0);
                 }
