@@ -26,9 +26,11 @@ final class CpuSoftmax {
                     sum += Math.exp(x.get(xo + base + c) - max);
                 }
                 if (log) {
-                    float lse = (float) (max + Math.log(sum));
+                    // (x - max) - log(sum), not x - (max + log(sum)): rounding max + log(sum) to
+                    // float would cost an ulp of the logits (6e-5 at 1000) in every output
+                    double logSum = Math.log(sum);
                     for (int c = 0; c < cols; c++) {
-                        y.put(yo + base + c, x.get(xo + base + c) - lse);
+                        y.put(yo + base + c, (float) ((x.get(xo + base + c) - max) - logSum));
                     }
                 } else {
                     double inv = 1.0 / sum;
