@@ -120,6 +120,19 @@ public interface Backend {
     /** Adjoint of {@link #im2col}: adds each column entry back into {@code x[C, H, W]} (accumulates). */
     void col2im(Tensor cols, int colsOffset, ConvGeometry g, Tensor x, int xOffset);
 
+    /**
+     * Convolution without bias, batch-parallel: {@code y[i] (O × OH·OW) = W (O × C·kh·kw) ·
+     * im2col(x[i])} for each of the {@code n} images of {@code x [n, C, H, W]}; {@code w} is
+     * {@code [O, C, kh, kw]}.
+     */
+    void conv2d(Tensor x, Tensor w, int n, ConvGeometry g, Tensor y);
+
+    /** Gradient of {@link #conv2d} with respect to x: {@code gx[i] = col2im(Wᵀ · gy[i])} (overwrites gx). */
+    void conv2dBackwardInput(Tensor gy, Tensor w, int n, ConvGeometry g, Tensor gx);
+
+    /** Gradient of {@link #conv2d} with respect to W: {@code gw = Σ_i gy[i] · im2col(x[i])ᵀ} (overwrites gw). */
+    void conv2dBackwardWeight(Tensor gy, Tensor x, int n, ConvGeometry g, Tensor gw);
+
     // ---- pooling ------------------------------------------------------------------------------
 
     /** Max pooling of {@code x[N*C, H, W]}; {@code indices} (INT32) get the flat h*W+w of each max. */

@@ -4,7 +4,7 @@ import java.nio.FloatBuffer;
 import org.hvd4j.tensor.Activation;
 import org.hvd4j.tensor.Tensor;
 
-/** Pointwise activations and their derivatives. */
+/** Pointwise activations and their derivatives, block by block on {@link Scratch} arrays. */
 final class CpuActivation {
     private static final double INV_SQRT2 = 1.0 / Math.sqrt(2.0);
     private static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
@@ -14,13 +14,22 @@ final class CpuActivation {
 
     static void forward(Activation fn, Tensor xt, Tensor out) {
         int n = CpuElementwise.sameSize(xt, out, out);
-        FloatBuffer x = CpuBackend.f(xt);
-        FloatBuffer y = CpuBackend.f(out);
-        int xo = xt.offset();
-        int yo = out.offset();
+        FloatBuffer xb = CpuBackend.f(xt);
+        FloatBuffer yb = CpuBackend.f(out);
         Parallel.forRange(n, CpuElementwise.GRAIN, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                y.put(yo + i, apply(fn, x.get(xo + i)));
+            for (int i = from; i < to; i += Scratch.BLOCK) {
+                int len = Math.min(Scratch.BLOCK, to - i);
+                float[] x = Scratch.load(xb, xt.offset() + i, Scratch.floats(0, len), len);
+                if (fn == Activation.RELU) {
+                    for (int j = 0; j < len; j++) {
+                        x[j] = x[j] > 0f ? x[j] : 0f; // NaN stays NaN, as in PyTorch
+                    }
+                } else {
+                    for (int j = 0; j < len; j++) {
+                        x[j] = apply(fn, x[j]);
+                    }
+                }
+                Scratch.store(x, yb, out.offset() + i, len);
             }
         });
     }
@@ -34,37 +43,44 @@ final class CpuActivation {
         };
     }
 
+    /** f'(x) from x (GELU) or from y = f(x) (ReLU, tanh, sigmoid). */
+    private static float derivative(Activation fn, float x, float y) {
+        return switch (fn) {
+            case RELU -> y > 0f ? 1f : 0f; // y > 0 exactly when x > 0; derivative 0 at 0 as PyTorch
+            case GELU -> {
+                double cdf = 0.5 * (1.0 + Erf.erf(x * INV_SQRT2));
+                yield (float) (cdf + x * INV_SQRT_2PI * Math.exp(-0.5 * (double) x * x));
+            }
+            case TANH -> 1f - y * y;
+            case SIGMOID -> y * (1f - y);
+        };
+    }
+
     static void backward(Activation fn, Tensor xt, Tensor yt, Tensor got, Tensor git) {
         int n = CpuElementwise.sameSize(got, git, git);
-        FloatBuffer x = xt == null ? null : CpuBackend.f(xt);
-        FloatBuffer y = yt == null ? null : CpuBackend.f(yt);
-        FloatBuffer go = CpuBackend.f(got);
-        FloatBuffer gi = CpuBackend.f(git);
-        int xo = xt == null ? 0 : xt.offset();
-        int yo = yt == null ? 0 : yt.offset();
-        int goo = got.offset();
-        int gio = git.offset();
+        // GELU's derivative needs x; the others are cheapest from y (for ReLU either works).
+        boolean fromX = fn == Activation.GELU || yt == null;
+        Tensor src = fromX ? xt : yt;
+        FloatBuffer sb = CpuBackend.f(src);
+        FloatBuffer gob = CpuBackend.f(got);
+        FloatBuffer gib = CpuBackend.f(git);
         Parallel.forRange(n, CpuElementwise.GRAIN, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                float g = go.get(goo + i);
-                float d = switch (fn) {
-                    // relu' from the output: y > 0 exactly when x > 0 (derivative 0 at 0, as PyTorch)
-                    case RELU -> y != null ? (y.get(yo + i) > 0f ? 1f : 0f) : (x.get(xo + i) > 0f ? 1f : 0f);
-                    case GELU -> {
-                        double v = x.get(xo + i);
-                        double cdf = 0.5 * (1.0 + Erf.erf(v * INV_SQRT2));
-                        yield (float) (cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+            for (int i = from; i < to; i += Scratch.BLOCK) {
+                int len = Math.min(Scratch.BLOCK, to - i);
+                float[] s = Scratch.load(sb, src.offset() + i, Scratch.floats(0, len), len);
+                float[] g = Scratch.load(gob, got.offset() + i, Scratch.floats(1, len), len);
+                if (fn == Activation.RELU) {
+                    for (int j = 0; j < len; j++) {
+                        g[j] = s[j] > 0f ? g[j] : 0f;
                     }
-                    case TANH -> {
-                        float t = y.get(yo + i);
-                        yield 1f - t * t;
+                } else {
+                    for (int j = 0; j < len; j++) {
+                        float x = fromX ? s[j] : 0f;
+                        float y = fromX ? apply(fn, s[j]) : s[j];
+                        g[j] *= derivative(fn, x, y);
                     }
-                    case SIGMOID -> {
-                        float s = y.get(yo + i);
-                        yield s * (1f - s);
-                    }
-                };
-                gi.put(gio + i, g * d);
+                }
+                Scratch.store(g, gib, git.offset() + i, len);
             }
         });
     }

@@ -219,6 +219,21 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void conv2d(Tensor x, Tensor w, int n, ConvGeometry g, Tensor y) {
+        CpuConvBatch.forward(x, w, n, g, y);
+    }
+
+    @Override
+    public void conv2dBackwardInput(Tensor gy, Tensor w, int n, ConvGeometry g, Tensor gx) {
+        CpuConvBatch.backwardInput(gy, w, n, g, gx);
+    }
+
+    @Override
+    public void conv2dBackwardWeight(Tensor gy, Tensor x, int n, ConvGeometry g, Tensor gw) {
+        CpuConvBatch.backwardWeight(gy, x, n, g, gw);
+    }
+
+    @Override
     public void maxPool2d(Tensor x, int planes, PoolGeometry g, Tensor out, Tensor indices) {
         CpuPool.maxPool(x, planes, g, out, indices);
     }

@@ -70,14 +70,24 @@ final class CpuGemm {
     private static void call(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              Tensor a, int aOffset, int lda, Tensor b, int bOffset, int ldb,
                              float beta, Tensor c, int cOffset, int ldc) {
+        single(transA, transB, m, n, k, alpha, CpuBackend.f(a), a.offset() + aOffset, lda,
+                CpuBackend.f(b), b.offset() + bOffset, ldb, beta, CpuBackend.f(c), c.offset() + cOffset, ldc);
+    }
+
+    /**
+     * One single-threaded SGEMM on raw buffers, offsets absolute; for kernels that parallelise
+     * at a coarser grain themselves (one image per thread in convolution). No bounds checks: the
+     * caller derives every extent from shapes it has checked.
+     */
+    static void single(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                       FloatBuffer a, int aOffset, int lda, FloatBuffer b, int bOffset, int ldb,
+                       float beta, FloatBuffer c, int cOffset, int ldc) {
         openblas_nolapack.cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
                 transB ? CblasTrans : CblasNoTrans, m, n, k, alpha,
                 at(a, aOffset), lda, at(b, bOffset), ldb, beta, at(c, cOffset), ldc);
     }
 
-    private static FloatBuffer at(Tensor t, int offset) {
-        FloatBuffer fb = CpuBackend.f(t);
-        int start = t.offset() + offset;
+    private static FloatBuffer at(FloatBuffer fb, int start) {
         return fb.slice(start, fb.capacity() - start);
     }
 

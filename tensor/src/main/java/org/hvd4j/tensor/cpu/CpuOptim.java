@@ -3,62 +3,73 @@ package org.hvd4j.tensor.cpu;
 import java.nio.FloatBuffer;
 import org.hvd4j.tensor.Tensor;
 
-/** Fused optimizer updates: one pass over parameter, gradient and state. */
+/** Fused optimizer updates: one pass over parameter, gradient and state, block by block. */
 final class CpuOptim {
     private CpuOptim() {
     }
 
     static void sgd(Tensor pt, Tensor gt, Tensor bt, float lr, float momentum, float dampening,
                     float wd, boolean nesterov, boolean first) {
-        FloatBuffer p = CpuBackend.f(pt);
-        FloatBuffer g = CpuBackend.f(gt);
-        FloatBuffer b = bt == null ? null : CpuBackend.f(bt);
-        int po = pt.offset();
-        int go = gt.offset();
-        int bo = bt == null ? 0 : bt.offset();
+        FloatBuffer pb = CpuBackend.f(pt);
+        FloatBuffer gb = CpuBackend.f(gt);
+        FloatBuffer bb = bt == null ? null : CpuBackend.f(bt);
         Parallel.forRange(pt.numel(), CpuElementwise.GRAIN, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                float pv = p.get(po + i);
-                float d = g.get(go + i) + wd * pv;
-                if (momentum != 0f) {
-                    float buf = first ? d : momentum * b.get(bo + i) + (1f - dampening) * d;
-                    b.put(bo + i, buf);
-                    d = nesterov ? d + momentum * buf : buf;
+            for (int i = from; i < to; i += Scratch.BLOCK) {
+                int len = Math.min(Scratch.BLOCK, to - i);
+                float[] p = Scratch.load(pb, pt.offset() + i, Scratch.floats(0, len), len);
+                float[] g = Scratch.load(gb, gt.offset() + i, Scratch.floats(1, len), len);
+                if (momentum == 0f) {
+                    for (int j = 0; j < len; j++) {
+                        p[j] -= lr * (g[j] + wd * p[j]);
+                    }
+                } else {
+                    float[] b = Scratch.load(bb, bt.offset() + i, Scratch.floats(2, len), len);
+                    for (int j = 0; j < len; j++) {
+                        float d = g[j] + wd * p[j];
+                        float buf = first ? d : momentum * b[j] + (1f - dampening) * d;
+                        b[j] = buf;
+                        p[j] -= lr * (nesterov ? d + momentum * buf : buf);
+                    }
+                    Scratch.store(b, bb, bt.offset() + i, len);
                 }
-                p.put(po + i, pv - lr * d);
+                Scratch.store(p, pb, pt.offset() + i, len);
             }
         });
     }
 
     static void adam(Tensor pt, Tensor gt, Tensor mt, Tensor vt, float lr, float b1, float b2, float eps,
                      float wd, boolean decoupled, int t) {
-        FloatBuffer p = CpuBackend.f(pt);
-        FloatBuffer g = CpuBackend.f(gt);
-        FloatBuffer m = CpuBackend.f(mt);
-        FloatBuffer v = CpuBackend.f(vt);
-        int po = pt.offset();
-        int go = gt.offset();
-        int mo = mt.offset();
-        int vo = vt.offset();
+        FloatBuffer pb = CpuBackend.f(pt);
+        FloatBuffer gb = CpuBackend.f(gt);
+        FloatBuffer mb = CpuBackend.f(mt);
+        FloatBuffer vb = CpuBackend.f(vt);
         double bc1 = 1.0 - Math.pow(b1, t);
         double bc2 = 1.0 - Math.pow(b2, t);
         float stepSize = (float) (lr / bc1);
         float sqrtBc2 = (float) Math.sqrt(bc2);
         Parallel.forRange(pt.numel(), CpuElementwise.GRAIN, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                float pv = p.get(po + i);
-                float gv = g.get(go + i);
-                if (decoupled) {
-                    pv *= 1f - lr * wd;
-                } else {
-                    gv += wd * pv;
+            for (int i = from; i < to; i += Scratch.BLOCK) {
+                int len = Math.min(Scratch.BLOCK, to - i);
+                float[] p = Scratch.load(pb, pt.offset() + i, Scratch.floats(0, len), len);
+                float[] g = Scratch.load(gb, gt.offset() + i, Scratch.floats(1, len), len);
+                float[] m = Scratch.load(mb, mt.offset() + i, Scratch.floats(2, len), len);
+                float[] v = Scratch.load(vb, vt.offset() + i, Scratch.floats(3, len), len);
+                for (int j = 0; j < len; j++) {
+                    float pv = p[j];
+                    float gv = g[j];
+                    if (decoupled) {
+                        pv *= 1f - lr * wd;
+                    } else {
+                        gv += wd * pv;
+                    }
+                    m[j] = b1 * m[j] + (1f - b1) * gv;
+                    v[j] = b2 * v[j] + (1f - b2) * gv * gv;
+                    // PyTorch's form: p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps)
+                    p[j] = pv - stepSize * m[j] / ((float) Math.sqrt(v[j]) / sqrtBc2 + eps);
                 }
-                float mv = b1 * m.get(mo + i) + (1f - b1) * gv;
-                float vv = b2 * v.get(vo + i) + (1f - b2) * gv * gv;
-                m.put(mo + i, mv);
-                v.put(vo + i, vv);
-                // PyTorch's form: p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps)
-                p.put(po + i, pv - stepSize * mv / ((float) Math.sqrt(vv) / sqrtBc2 + eps));
+                Scratch.store(p, pb, pt.offset() + i, len);
+                Scratch.store(m, mb, mt.offset() + i, len);
+                Scratch.store(v, vb, vt.offset() + i, len);
             }
         });
     }

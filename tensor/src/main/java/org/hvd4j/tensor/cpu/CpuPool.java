@@ -2,10 +2,14 @@ package org.hvd4j.tensor.cpu;
 
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
+import java.util.Arrays;
 import org.hvd4j.tensor.PoolGeometry;
 import org.hvd4j.tensor.Tensor;
 
-/** Max and average pooling over planes {@code [planes, H, W]}. */
+/**
+ * Max and average pooling over planes {@code [planes, H, W]}, one plane at a time staged in
+ * {@link Scratch} arrays.
+ */
 final class CpuPool {
     private CpuPool() {
     }
@@ -14,47 +18,43 @@ final class CpuPool {
         FloatBuffer x = CpuBackend.f(xt);
         FloatBuffer y = CpuBackend.f(out);
         IntBuffer idx = CpuBackend.i(idxt);
-        int xo = xt.offset();
-        int yo = out.offset();
-        int io = idxt.offset();
         int h = g.height();
         int w = g.width();
         int oh = g.outHeight();
         int ow = g.outWidth();
         Parallel.forRange(planes, 4, (from, to) -> {
+            float[] in = Scratch.floats(0, h * w);
+            float[] vals = Scratch.floats(1, oh * ow);
+            int[] arg = Scratch.ints(oh * ow);
             for (int p = from; p < to; p++) {
-                int in = xo + p * h * w;
-                int o = p * oh * ow;
+                Scratch.load(x, xt.offset() + p * h * w, in, h * w);
                 for (int r = 0; r < oh; r++) {
+                    int y0 = Math.max(0, r * g.sh() - g.ph());
+                    int y1 = Math.min(h, r * g.sh() - g.ph() + g.kh());
                     for (int c = 0; c < ow; c++) {
-                        int best = -1;
-                        float bestV = Float.NEGATIVE_INFINITY;
-                        for (int i = 0; i < g.kh(); i++) {
-                            int iy = r * g.sh() - g.ph() + i;
-                            if (iy < 0 || iy >= h) {
-                                continue;
-                            }
-                            for (int j = 0; j < g.kw(); j++) {
-                                int ix = c * g.sw() - g.pw() + j;
-                                if (ix < 0 || ix >= w) {
-                                    continue;
-                                }
-                                float v = x.get(in + iy * w + ix);
-                                // NaN propagates, as in PyTorch
-                                if (v > bestV || best < 0 || Float.isNaN(v)) {
+                        int x0 = Math.max(0, c * g.sw() - g.pw());
+                        int x1 = Math.min(w, c * g.sw() - g.pw() + g.kw());
+                        int best = y0 * w + x0;
+                        float bestV = in[best];
+                        scan:
+                        for (int iy = y0; iy < y1; iy++) {
+                            for (int ix = x0; ix < x1; ix++) {
+                                float v = in[iy * w + ix];
+                                if (v > bestV || v != v) { // NaN wins and stops the search, as in PyTorch
                                     bestV = v;
                                     best = iy * w + ix;
-                                    if (Float.isNaN(v)) {
-                                        i = g.kh();
-                                        break;
+                                    if (v != v) {
+                                        break scan;
                                     }
                                 }
                             }
                         }
-                        y.put(yo + o + r * ow + c, bestV);
-                        idx.put(io + o + r * ow + c, best);
+                        vals[r * ow + c] = bestV;
+                        arg[r * ow + c] = best;
                     }
                 }
+                Scratch.store(vals, y, out.offset() + p * oh * ow, oh * ow);
+                idx.put(idxt.offset() + p * oh * ow, arg, 0, oh * ow);
             }
         });
     }
@@ -63,22 +63,20 @@ final class CpuPool {
         FloatBuffer go = CpuBackend.f(got);
         IntBuffer idx = CpuBackend.i(idxt);
         FloatBuffer gi = CpuBackend.f(git);
-        int goo = got.offset();
-        int io = idxt.offset();
-        int gio = git.offset();
         int hw = g.height() * g.width();
         int ohw = g.outHeight() * g.outWidth();
         Parallel.forRange(planes, 4, (from, to) -> {
+            float[] grad = Scratch.floats(0, hw);
+            float[] up = Scratch.floats(1, ohw);
+            int[] arg = Scratch.ints(ohw);
             for (int p = from; p < to; p++) {
-                int base = gio + p * hw;
-                for (int i = 0; i < hw; i++) {
-                    gi.put(base + i, 0f);
-                }
+                Arrays.fill(grad, 0, hw, 0f);
+                Scratch.load(go, got.offset() + p * ohw, up, ohw);
+                idx.get(idxt.offset() + p * ohw, arg, 0, ohw);
                 for (int o = 0; o < ohw; o++) {
-                    int k = p * ohw + o;
-                    int at = base + idx.get(io + k);
-                    gi.put(at, gi.get(at) + go.get(goo + k));
+                    grad[arg[o]] += up[o];
                 }
+                Scratch.store(grad, gi, git.offset() + p * hw, hw);
             }
         });
     }
@@ -86,34 +84,32 @@ final class CpuPool {
     static void avgPool(Tensor xt, int planes, PoolGeometry g, Tensor out) {
         FloatBuffer x = CpuBackend.f(xt);
         FloatBuffer y = CpuBackend.f(out);
-        int xo = xt.offset();
-        int yo = out.offset();
         int h = g.height();
         int w = g.width();
         int oh = g.outHeight();
         int ow = g.outWidth();
-        float inv = 1f / (g.kh() * g.kw());
+        float inv = 1f / (g.kh() * g.kw()); // padding counts in the divisor (count_include_pad)
         Parallel.forRange(planes, 4, (from, to) -> {
+            float[] in = Scratch.floats(0, h * w);
+            float[] vals = Scratch.floats(1, oh * ow);
             for (int p = from; p < to; p++) {
-                int in = xo + p * h * w;
+                Scratch.load(x, xt.offset() + p * h * w, in, h * w);
                 for (int r = 0; r < oh; r++) {
+                    int y0 = Math.max(0, r * g.sh() - g.ph());
+                    int y1 = Math.min(h, r * g.sh() - g.ph() + g.kh());
                     for (int c = 0; c < ow; c++) {
+                        int x0 = Math.max(0, c * g.sw() - g.pw());
+                        int x1 = Math.min(w, c * g.sw() - g.pw() + g.kw());
                         float s = 0f;
-                        for (int i = 0; i < g.kh(); i++) {
-                            int iy = r * g.sh() - g.ph() + i;
-                            if (iy < 0 || iy >= h) {
-                                continue;
-                            }
-                            for (int j = 0; j < g.kw(); j++) {
-                                int ix = c * g.sw() - g.pw() + j;
-                                if (ix >= 0 && ix < w) {
-                                    s += x.get(in + iy * w + ix);
-                                }
+                        for (int iy = y0; iy < y1; iy++) {
+                            for (int ix = x0; ix < x1; ix++) {
+                                s += in[iy * w + ix];
                             }
                         }
-                        y.put(yo + p * oh * ow + r * ow + c, s * inv);
+                        vals[r * ow + c] = s * inv;
                     }
                 }
+                Scratch.store(vals, y, out.offset() + p * oh * ow, oh * ow);
             }
         });
     }
@@ -121,36 +117,32 @@ final class CpuPool {
     static void avgPoolBackward(Tensor got, int planes, PoolGeometry g, Tensor git) {
         FloatBuffer go = CpuBackend.f(got);
         FloatBuffer gi = CpuBackend.f(git);
-        int goo = got.offset();
-        int gio = git.offset();
         int h = g.height();
         int w = g.width();
         int oh = g.outHeight();
         int ow = g.outWidth();
         float inv = 1f / (g.kh() * g.kw());
         Parallel.forRange(planes, 4, (from, to) -> {
+            float[] grad = Scratch.floats(0, h * w);
+            float[] up = Scratch.floats(1, oh * ow);
             for (int p = from; p < to; p++) {
-                int base = gio + p * h * w;
-                for (int i = 0; i < h * w; i++) {
-                    gi.put(base + i, 0f);
-                }
+                Arrays.fill(grad, 0, h * w, 0f);
+                Scratch.load(go, got.offset() + p * oh * ow, up, oh * ow);
                 for (int r = 0; r < oh; r++) {
+                    int y0 = Math.max(0, r * g.sh() - g.ph());
+                    int y1 = Math.min(h, r * g.sh() - g.ph() + g.kh());
                     for (int c = 0; c < ow; c++) {
-                        float gv = go.get(goo + p * oh * ow + r * ow + c) * inv;
-                        for (int i = 0; i < g.kh(); i++) {
-                            int iy = r * g.sh() - g.ph() + i;
-                            if (iy < 0 || iy >= h) {
-                                continue;
-                            }
-                            for (int j = 0; j < g.kw(); j++) {
-                                int ix = c * g.sw() - g.pw() + j;
-                                if (ix >= 0 && ix < w) {
-                                    gi.put(base + iy * w + ix, gi.get(base + iy * w + ix) + gv);
-                                }
+                        int x0 = Math.max(0, c * g.sw() - g.pw());
+                        int x1 = Math.min(w, c * g.sw() - g.pw() + g.kw());
+                        float gv = up[r * ow + c] * inv;
+                        for (int iy = y0; iy < y1; iy++) {
+                            for (int ix = x0; ix < x1; ix++) {
+                                grad[iy * w + ix] += gv;
                             }
                         }
                     }
                 }
+                Scratch.store(grad, gi, git.offset() + p * h * w, h * w);
             }
         });
     }

@@ -2,6 +2,7 @@ package org.hvd4j.tensor.cpu;
 
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
+import java.util.Arrays;
 import org.hvd4j.tensor.ReduceOp;
 import org.hvd4j.tensor.Tensor;
 
@@ -67,19 +68,37 @@ final class CpuReduce {
     static void sumBias(Tensor gt, int outer, int channels, int inner, Tensor out, boolean accumulate) {
         FloatBuffer g = CpuBackend.f(gt);
         FloatBuffer y = CpuBackend.f(out);
-        int go = gt.offset();
-        int yo = out.offset();
-        Parallel.forRange(channels, Math.max(1, (1 << 14) / Math.max(1, outer * inner)), (from, to) -> {
-            for (int c = from; c < to; c++) {
-                float acc = 0f;
-                for (int o = 0; o < outer; o++) {
-                    int base = go + (o * channels + c) * inner;
-                    for (int i = 0; i < inner; i++) {
-                        acc += g.get(base + i);
-                    }
+        float[] sums;
+        if (inner == 1) {
+            // [outer, channels]: add rows into one vector (contiguous, vectorisable)
+            sums = Scratch.floats(1, channels);
+            Arrays.fill(sums, 0, channels, 0f);
+            float[] row = Scratch.floats(0, channels);
+            for (int o = 0; o < outer; o++) {
+                Scratch.load(g, gt.offset() + o * channels, row, channels);
+                for (int c = 0; c < channels; c++) {
+                    sums[c] += row[c];
                 }
-                y.put(yo + c, accumulate ? y.get(yo + c) + acc : acc);
             }
-        });
+        } else {
+            float[] result = Scratch.floats(1, channels); // caller's slot 1; the body uses slot 0
+            sums = result;
+            Parallel.forRange(channels, Math.max(1, (1 << 14) / Math.max(1, outer * inner)), (from, to) -> {
+                float[] row = Scratch.floats(0, inner);
+                for (int c = from; c < to; c++) {
+                    float acc = 0f;
+                    for (int o = 0; o < outer; o++) {
+                        Scratch.load(g, gt.offset() + (o * channels + c) * inner, row, inner);
+                        for (int i = 0; i < inner; i++) {
+                            acc += row[i];
+                        }
+                    }
+                    result[c] = acc;
+                }
+            });
+        }
+        for (int c = 0; c < channels; c++) {
+            y.put(out.offset() + c, accumulate ? y.get(out.offset() + c) + sums[c] : sums[c]);
+        }
     }
 }

@@ -6,12 +6,12 @@ import org.hvd4j.tensor.Tensor;
 import org.hvd4j.tensor.autograd.Node;
 
 /**
- * 2-D convolution by im2col + GEMM, one image at a time.
+ * 2-D convolution by im2col + GEMM ({@link Backend#conv2d} and its two gradients).
  *
  * <p>Why im2col: it turns the work into SGEMM, where OpenBLAS (and cuBLAS) run near peak; a
  * direct loop in Java reaches a fraction of that. The column buffer of one image is small
- * ({@code C·kh·kw × OH·OW}, 0.6 MB for the 32→64 5×5 layer on 14×14), so it stays in cache and is
- * reused across the batch; the backward pass recomputes it instead of keeping one per image.
+ * ({@code C·kh·kw × OH·OW}, 0.6 MB for the 32→64 5×5 layer on 14×14), so it stays in cache; the
+ * backward pass recomputes it instead of keeping one per image.
  */
 public final class Convolution {
     private Convolution() {
@@ -45,13 +45,7 @@ public final class Convolution {
         int ohw = g.colCols();
         Backend be = x.backend();
         Tensor y = Tensor.empty(be, n, o, oh, ow);
-        Tensor cols = Tensor.empty(be, ck, ohw);
-        int imageSize = c * g.height() * g.width();
-        for (int i = 0; i < n; i++) {
-            be.im2col(x, i * imageSize, g, cols, 0);
-            // y[i] (O × OHW) = W (O × CK) · cols (CK × OHW)
-            be.gemm(false, false, o, ohw, ck, 1f, weight, 0, ck, cols, 0, ohw, 0f, y, i * o * ohw, ohw);
-        }
+        be.conv2d(x, weight, n, g, y);
         if (bias != null) {
             be.addBias(y, bias, n, o, ohw, y);
         }
@@ -75,34 +69,20 @@ public final class Convolution {
             Tensor w = inputs()[1];
             Backend be = gy.backend();
             int n = x.dim(0);
-            int o = w.dim(0);
-            int ck = g.colRows();
-            int ohw = g.colCols();
-            int imageSize = g.channels() * g.height() * g.width();
             Tensor gx = null;
             Tensor gw = null;
             Tensor gb = null;
-            Tensor cols = Tensor.empty(be, ck, ohw);
             if (needsGrad(1)) {
                 gw = Tensor.empty(be, w.shape().dims());
-                for (int i = 0; i < n; i++) {
-                    be.im2col(x, i * imageSize, g, cols, 0);
-                    // gW (O × CK) += gy[i] (O × OHW) · colsᵀ (OHW × CK)
-                    be.gemm(false, true, o, ck, ohw, 1f, gy, i * o * ohw, ohw, cols, 0, ohw,
-                            i == 0 ? 0f : 1f, gw, 0, ck);
-                }
+                be.conv2dBackwardWeight(gy, x, n, g, gw);
             }
             if (needsGrad(0)) {
-                gx = Tensor.zeros(be, x.shape().dims());
-                for (int i = 0; i < n; i++) {
-                    // gcols (CK × OHW) = Wᵀ (CK × O) · gy[i] (O × OHW)
-                    be.gemm(true, false, ck, ohw, o, 1f, w, 0, ck, gy, i * o * ohw, ohw, 0f, cols, 0, ohw);
-                    be.col2im(cols, 0, g, gx, i * imageSize);
-                }
+                gx = Tensor.empty(be, x.shape().dims());
+                be.conv2dBackwardInput(gy, w, n, g, gx);
             }
             if (needsGrad(2)) {
-                gb = Tensor.empty(be, o);
-                be.sumBias(gy, n, o, ohw, gb, false);
+                gb = Tensor.empty(be, w.dim(0));
+                be.sumBias(gy, n, w.dim(0), g.colCols(), gb, false);
             }
             return new Tensor[] {gx, gw, gb};
         }
