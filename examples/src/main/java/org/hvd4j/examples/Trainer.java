@@ -69,15 +69,22 @@ public final class Trainer {
         };
     }
 
+    /**
+     * The schedule over {@code totalEpochs} (fractional when {@code --steps} ends mid-epoch): a
+     * linear warm-up over the first {@code warmupEpochs}, then {@code constant}, {@code step}
+     * (×0.1 at 50 % and 75 % of all epochs) or {@code cosine} (annealed to 0 over the epochs
+     * after the warm-up). scripts/torch_train.py implements the same definitions.
+     */
     static LrSchedule makeSchedule(TrainConfig cfg, double totalEpochs) {
+        double w = Math.min(cfg.warmupEpochs(), totalEpochs);
         LrSchedule s = switch (cfg.lrSchedule()) {
             case "constant" -> LrSchedule.constant();
-            case "step" -> LrSchedule.multiStep(0.1, (int) Math.round(totalEpochs * 0.5),
-                    (int) Math.round(totalEpochs * 0.75));
-            case "cosine" -> LrSchedule.cosine(totalEpochs, 0.0);
+            // milestones shifted because the inner schedule starts after the warm-up
+            case "step" -> LrSchedule.multiStep(0.1, totalEpochs * 0.5 - w, totalEpochs * 0.75 - w);
+            case "cosine" -> LrSchedule.cosine(Math.max(totalEpochs - w, 1e-9), 0.0);
             default -> throw new IllegalArgumentException("unknown schedule " + cfg.lrSchedule());
         };
-        return LrSchedule.horovodWarmup(s, cfg.warmupEpochs(), 1);
+        return LrSchedule.horovodWarmup(s, w, 1);
     }
 
     /** Trains on {@code train}, evaluating on {@code test} after each epoch. */

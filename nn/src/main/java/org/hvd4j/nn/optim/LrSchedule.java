@@ -22,12 +22,15 @@ public interface LrSchedule {
         return e -> Math.pow(gamma, Math.floor(Math.floor(e) / stepEpochs));
     }
 
-    /** MultiStepLR: multiplied by {@code gamma} at each milestone epoch passed. */
-    static LrSchedule multiStep(double gamma, int... milestones) {
+    /**
+     * MultiStepLR: multiplied by {@code gamma} at each milestone passed; milestones are in
+     * (possibly fractional) epochs, so "at 50 % of training" is exact for any step count.
+     */
+    static LrSchedule multiStep(double gamma, double... milestones) {
         return e -> {
             double f = 1.0;
-            for (int m : milestones) {
-                if (Math.floor(e) >= m) {
+            for (double m : milestones) {
+                if (e >= m) {
                     f *= gamma;
                 }
             }
@@ -47,10 +50,12 @@ public interface LrSchedule {
     }
 
     /**
-     * Linear warm-up in front of {@code inner}: the factor grows from {@code startFactor} to 1 over
-     * {@code warmupEpochs}, {@code s + (1 - s)·e/w}, then follows {@code inner}. Horovod's recipe
-     * (Goyal et al. 2017) scales the base lr by the number of ranks and warms up from lr to lr·size,
-     * i.e. {@code startFactor = 1/size}; see {@link #horovodWarmup}.
+     * Linear warm-up, then {@code inner} from its start (as PyTorch's {@code SequentialLR} of
+     * {@code LinearLR} and another schedule): for {@code e < w} the factor is
+     * {@code s + (1 - s)·e/w}, afterwards {@code inner.factor(e - w)}; so build {@code inner} over
+     * the epochs that remain after the warm-up. Horovod's recipe (Goyal et al. 2017) scales the
+     * base lr by the number of ranks and warms up from lr to lr·size, i.e. {@code s = 1/size}; see
+     * {@link #horovodWarmup}.
      */
     static LrSchedule warmup(LrSchedule inner, double warmupEpochs, double startFactor) {
         if (warmupEpochs < 0 || startFactor <= 0 || startFactor > 1) {
@@ -60,10 +65,9 @@ public interface LrSchedule {
         if (warmupEpochs == 0) {
             return inner;
         }
-        return e -> {
-            double w = e >= warmupEpochs ? 1.0 : startFactor + (1 - startFactor) * e / warmupEpochs;
-            return w * inner.factor(e);
-        };
+        return e -> e < warmupEpochs
+                ? startFactor + (1 - startFactor) * e / warmupEpochs
+                : inner.factor(e - warmupEpochs);
     }
 
     /**
