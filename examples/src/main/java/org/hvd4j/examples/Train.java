@@ -50,9 +50,8 @@ public final class Train implements Callable<Integer> {
     @Option(names = "--lr-schedule", description = "constant, step or cosine (default: the recipe's)")
     String lrSchedule;
 
-    @Option(names = "--warmup-epochs", description = "linear learning-rate warm-up epochs (default: ${DEFAULT-VALUE})",
-            defaultValue = "0")
-    double warmupEpochs;
+    @Option(names = "--warmup-epochs", description = "linear learning-rate warm-up epochs (default: the recipe's)")
+    Double warmupEpochs;
 
     @Option(names = "--label-smoothing", description = "cross-entropy label smoothing (default: ${DEFAULT-VALUE})",
             defaultValue = "0")
@@ -114,7 +113,8 @@ public final class Train implements Callable<Integer> {
         return new TrainConfig(model, epochs != null ? epochs : r.epochs(), steps, batchSize,
                 optimizer != null ? optimizer : r.optimizer(), lr != null ? lr : r.lr(),
                 momentum != null ? momentum : r.momentum(), weightDecay != null ? weightDecay : r.weightDecay(),
-                lrSchedule != null ? lrSchedule : r.lrSchedule(), warmupEpochs, labelSmoothing, clipGradNorm,
+                lrSchedule != null ? lrSchedule : r.lrSchedule(),
+                warmupEpochs != null ? warmupEpochs : r.warmupEpochs(), labelSmoothing, clipGradNorm,
                 seed, threads, !noShuffle, dataDir, !noDownload, summaryJson, prefetch).validate();
     }
 
