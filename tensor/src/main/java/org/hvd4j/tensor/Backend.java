@@ -130,8 +130,11 @@ public interface Backend {
     /** Gradient of {@link #conv2d} with respect to x: {@code gx[i] = col2im(Wᵀ · gy[i])} (overwrites gx). */
     void conv2dBackwardInput(Tensor gy, Tensor w, int n, ConvGeometry g, Tensor gx);
 
-    /** Gradient of {@link #conv2d} with respect to W: {@code gw = Σ_i gy[i] · im2col(x[i])ᵀ} (overwrites gw). */
-    void conv2dBackwardWeight(Tensor gy, Tensor x, int n, ConvGeometry g, Tensor gw);
+    /**
+     * Gradient of {@link #conv2d} with respect to W: {@code gw (+)= Σ_i gy[i] · im2col(x[i])ᵀ}
+     * (added to gw when {@code accumulate}, else overwrites it).
+     */
+    void conv2dBackwardWeight(Tensor gy, Tensor x, int n, ConvGeometry g, Tensor gw, boolean accumulate);
 
     // ---- pooling ------------------------------------------------------------------------------
 

@@ -267,16 +267,37 @@ public final class Tensor {
         if (!g.shape.equals(shape)) {
             throw new IllegalArgumentException("gradient of shape " + g.shape + " for " + describe());
         }
-        if (grad == null) {
-            grad = TensorScope.persistent(() -> empty(backend, dtype, shape)).name(name == null ? null : name + ".grad");
-            gradIsStale = true;
-        }
+        gradBuffer();
         if (gradIsStale) {
             backend.copy(g, grad);
             gradIsStale = false;
         } else {
             backend.axpby(1f, g, 1f, grad);
         }
+    }
+
+    /**
+     * The gradient buffer of a leaf, allocated on first use (outside every scope) and not zeroed:
+     * for operations that write a parameter's gradient in place (a weight-gradient GEMM with
+     * {@code beta = gradNeedsOverwrite() ? 0 : 1}) instead of returning it, which saves a full
+     * copy of the gradient per step. Call {@link #markGradWritten()} afterwards.
+     */
+    public Tensor gradBuffer() {
+        if (grad == null) {
+            grad = TensorScope.persistent(() -> empty(backend, dtype, shape)).name(name == null ? null : name + ".grad");
+            gradIsStale = true;
+        }
+        return grad;
+    }
+
+    /** Whether the next write to {@link #gradBuffer()} must overwrite (true) or add (false). */
+    public boolean gradNeedsOverwrite() {
+        return grad == null || gradIsStale;
+    }
+
+    /** Records that {@link #gradBuffer()} now holds this pass's contribution. */
+    public void markGradWritten() {
+        gradIsStale = false;
     }
 
     /** Registers a hook fired when this leaf's gradient is final for the current backward pass. */

@@ -24,6 +24,15 @@ public abstract class Node {
     }
 
     /**
+     * Whether input {@code i} is a leaf that needs a gradient, so that this node may write into
+     * its {@link Tensor#gradBuffer()} directly and return null for it. The engine still counts the
+     * edge, so gradient-ready hooks fire at the right moment.
+     */
+    protected final boolean writesLeafGradDirectly(int i) {
+        return needsGrad(i) && inputs[i].isLeaf();
+    }
+
+    /**
      * Gradients with respect to each input, given the gradient of the output. An entry may be null
      * when that input does not require a gradient. Returned tensors are never modified afterwards
      * by the engine, so a node may return {@code gradOutput} itself.

@@ -229,8 +229,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void conv2dBackwardWeight(Tensor gy, Tensor x, int n, ConvGeometry g, Tensor gw) {
-        CpuConvBatch.backwardWeight(gy, x, n, g, gw);
+    public void conv2dBackwardWeight(Tensor gy, Tensor x, int n, ConvGeometry g, Tensor gw, boolean accumulate) {
+        CpuConvBatch.backwardWeight(gy, x, n, g, gw, accumulate);
     }
 
     @Override

@@ -76,13 +76,15 @@ final class CpuConvBatch {
         });
     }
 
-    static void backwardWeight(Tensor gyt, Tensor xt, int n, ConvGeometry g, Tensor gwt) {
+    static void backwardWeight(Tensor gyt, Tensor xt, int n, ConvGeometry g, Tensor gwt, boolean accumulate) {
         int o = gwt.dim(0);
         int ck = g.colRows();
         int ohw = g.colCols();
         int imageSize = g.channels() * g.height() * g.width();
         if (n == 0) {
-            CpuElementwise.fill(gwt, 0f);
+            if (!accumulate) {
+                CpuElementwise.fill(gwt, 0f);
+            }
             return;
         }
         int blocks = blocks(n);
@@ -109,7 +111,7 @@ final class CpuConvBatch {
                         CpuConv.im2colRows(image, g, cols, 0, 0, ck, row);
                         // gw (O × CK) (+)= gy[i] (O × OHW) · colsᵀ (OHW × CK)
                         CpuGemm.single(false, true, o, ck, ohw, 1f, gy, gyt.offset() + i * o * ohw, ohw,
-                                cols, 0, ohw, i == i0 ? 0f : 1f, acc, accOff, ck);
+                                cols, 0, ohw, i == i0 && !(b == 0 && accumulate) ? 0f : 1f, acc, accOff, ck);
                     }
                 }
             });

@@ -72,17 +72,30 @@ public final class Convolution {
             Tensor gx = null;
             Tensor gw = null;
             Tensor gb = null;
-            if (needsGrad(1)) {
-                gw = Tensor.empty(be, w.shape().dims());
-                be.conv2dBackwardWeight(gy, x, n, g, gw);
+            if (needsGrad(1)) { // straight into the parameter's gradient when possible
+                boolean direct = writesLeafGradDirectly(1);
+                Tensor dst = direct ? w.gradBuffer() : Tensor.empty(be, w.shape().dims());
+                be.conv2dBackwardWeight(gy, x, n, g, dst, direct && !w.gradNeedsOverwrite());
+                if (direct) {
+                    w.markGradWritten();
+                } else {
+                    gw = dst;
+                }
             }
             if (needsGrad(0)) {
                 gx = Tensor.empty(be, x.shape().dims());
                 be.conv2dBackwardInput(gy, w, n, g, gx);
             }
             if (needsGrad(2)) {
-                gb = Tensor.empty(be, w.dim(0));
-                be.sumBias(gy, n, w.dim(0), g.colCols(), gb, false);
+                Tensor b = inputs()[2];
+                boolean direct = writesLeafGradDirectly(2);
+                Tensor dst = direct ? b.gradBuffer() : Tensor.empty(be, w.dim(0));
+                be.sumBias(gy, n, w.dim(0), g.colCols(), dst, direct && !b.gradNeedsOverwrite());
+                if (direct) {
+                    b.markGradWritten();
+                } else {
+                    gb = dst;
+                }
             }
             return new Tensor[] {gx, gw, gb};
         }
