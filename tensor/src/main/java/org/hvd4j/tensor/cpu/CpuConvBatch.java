@@ -46,11 +46,10 @@ final class CpuConvBatch {
         FloatBuffer y = CpuBackend.f(yt);
         Parallel.forRange(n, 1, (from, to) -> {
             FloatBuffer cols = cols(ck * ohw);
-            float[] image = Scratch.floats(2, imageSize);
-            float[] row = Scratch.floats(3, ohw);
             for (int i = from; i < to; i++) {
+                float[] image = Scratch.floats(2, imageSize);
                 x.get(xt.offset() + i * imageSize, image, 0, imageSize);
-                CpuConv.im2colRows(image, g, cols, 0, 0, ck, row);
+                CpuConv.im2colImage(image, g, cols, 0);
                 CpuGemm.single(false, false, o, ohw, ck, 1f, w, wt.offset(), ck, cols, 0, ohw,
                         0f, y, yt.offset() + i * o * ohw, ohw);
             }
@@ -71,7 +70,7 @@ final class CpuConvBatch {
                 // cols (CK × OHW) = Wᵀ (CK × O) · gy[i] (O × OHW)
                 CpuGemm.single(true, false, ck, ohw, o, 1f, w, wt.offset(), ck, gy, gyt.offset() + i * o * ohw, ohw,
                         0f, cols, 0, ohw);
-                CpuConv.col2imChannels(cols, 0, g, gx, gxt.offset() + i * imageSize, 0, g.channels(), false);
+                CpuConv.col2imImage(cols, 0, g, gx, gxt.offset() + i * imageSize, false);
             }
         });
     }
@@ -99,16 +98,15 @@ final class CpuConvBatch {
         try {
             Parallel.forRange(blocks, 1, (fromB, toB) -> {
                 FloatBuffer cols = cols(ck * ohw);
-                float[] image = Scratch.floats(2, imageSize);
-                float[] row = Scratch.floats(3, ohw);
                 for (int b = fromB; b < toB; b++) {
                     FloatBuffer acc = b == 0 ? CpuBackend.f(gwt) : ((CpuStorage) partial[b]).floats;
                     int accOff = b == 0 ? gwt.offset() : 0;
                     int i0 = (int) ((long) n * b / blocks);
                     int i1 = (int) ((long) n * (b + 1) / blocks);
                     for (int i = i0; i < i1; i++) {
+                        float[] image = Scratch.floats(2, imageSize);
                         x.get(xt.offset() + i * imageSize, image, 0, imageSize);
-                        CpuConv.im2colRows(image, g, cols, 0, 0, ck, row);
+                        CpuConv.im2colImage(image, g, cols, 0);
                         // gw (O × CK) (+)= gy[i] (O × OHW) · colsᵀ (OHW × CK)
                         CpuGemm.single(false, true, o, ck, ohw, 1f, gy, gyt.offset() + i * o * ohw, ohw,
                                 cols, 0, ohw, i == i0 && !(b == 0 && accumulate) ? 0f : 1f, acc, accOff, ck);

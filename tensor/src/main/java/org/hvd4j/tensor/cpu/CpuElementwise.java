@@ -9,7 +9,7 @@ import org.hvd4j.tensor.Tensor;
  * {@link Scratch} arrays (see there for why).
  */
 final class CpuElementwise {
-    static final int GRAIN = 1 << 15;
+    static final int GRAIN = 1 << 17;
 
     private CpuElementwise() {
     }

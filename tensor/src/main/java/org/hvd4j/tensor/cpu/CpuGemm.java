@@ -11,23 +11,40 @@ import org.hvd4j.tensor.Tensor;
 /**
  * SGEMM through OpenBLAS on the direct buffers (no copies).
  *
- * <p>Threading: OpenBLAS itself runs single-threaded; large products are split into blocks of rows
- * (or columns) of C, one per thread of our own pool. Measured on 2 cores: OpenBLAS's own threads
- * spin-wait between calls and, interleaved with the Java kernels of a training step (and anything
- * else running on the host), made the MLP step 3–10× slower than one thread; our pool parks idle
- * threads instead, and each block is still a large GEMM that runs near peak.
+ * <p>Threading, measured on 2 cores (README, "Results"): a top-level GEMM runs on OpenBLAS's own
+ * threads, which share packed panels and reached 170 GFLOP/s on the MLP's shapes, against about
+ * 105 for splitting C between our own threads with single-threaded calls. Batch-parallel kernels
+ * (convolution: one image per thread) instead call {@link #single} inside {@link
+ * #singleThreadedBlas}, so that OpenBLAS does not start threads of its own under ours.
  */
 final class CpuGemm {
-    /** Below this many multiply-adds one thread is faster than handing work to the pool. */
-    private static final long SPLIT_MIN_MACS = 1L << 18;
-    /** Rows or columns per block at least (OpenBLAS kernels work on 16-wide panels). */
-    private static final int MIN_BLOCK = 16;
+    private static volatile int blasThreads = 1;
 
     private CpuGemm() {
     }
 
-    static void setThreads(int threads) {
-        org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
+    static synchronized void setThreads(int threads) {
+        blasThreads = threads;
+        org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threads);
+    }
+
+    /**
+     * Runs {@code body} with OpenBLAS single-threaded (its callers parallelise at a coarser grain),
+     * then restores the configured count. Not reentrant across threads: only the thread that owns
+     * the training step calls it.
+     */
+    static synchronized void singleThreadedBlas(Runnable body) {
+        int threads = blasThreads;
+        if (threads > 1) {
+            org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
+        }
+        try {
+            body.run();
+        } finally {
+            if (threads > 1) {
+                org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threads);
+            }
+        }
     }
 
     static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
@@ -39,32 +56,7 @@ final class CpuGemm {
         checkBounds("A", a, aOffset, transA ? k : m, transA ? m : k, lda);
         checkBounds("B", b, bOffset, transB ? n : k, transB ? k : n, ldb);
         checkBounds("C", c, cOffset, m, n, ldc);
-        int threads = Parallel.threads();
-        if (threads == 1 || (long) m * n * k < SPLIT_MIN_MACS || Math.max(m, n) < 2 * MIN_BLOCK) {
-            call(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
-        } else if (m >= n) {
-            // blocks of rows of C: row r of op(A) starts at r*lda (stored [m,k]) or at column r ([k,m])
-            int blocks = Math.min(threads, m / MIN_BLOCK);
-            Parallel.forRange(blocks, 1, (from, to) -> {
-                for (int blk = from; blk < to; blk++) {
-                    int r0 = (int) ((long) m * blk / blocks);
-                    int r1 = (int) ((long) m * (blk + 1) / blocks);
-                    call(transA, transB, r1 - r0, n, k, alpha, a, aOffset + (transA ? r0 : r0 * lda), lda,
-                            b, bOffset, ldb, beta, c, cOffset + r0 * ldc, ldc);
-                }
-            });
-        } else {
-            // blocks of columns of C: column j of op(B) starts at column j ([k,n]) or row j ([n,k])
-            int blocks = Math.min(threads, n / MIN_BLOCK);
-            Parallel.forRange(blocks, 1, (from, to) -> {
-                for (int blk = from; blk < to; blk++) {
-                    int c0 = (int) ((long) n * blk / blocks);
-                    int c1 = (int) ((long) n * (blk + 1) / blocks);
-                    call(transA, transB, m, c1 - c0, k, alpha, a, aOffset, lda,
-                            b, bOffset + (transB ? c0 * ldb : c0), ldb, beta, c, cOffset + c0, ldc);
-                }
-            });
-        }
+        call(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
     }
 
     private static void call(boolean transA, boolean transB, int m, int n, int k, float alpha,
