@@ -100,8 +100,14 @@ final class CpuConv {
             for (int y = 0; y < oh; y++) {
                 int dst = base + y * g.sh() * wp;
                 int src = r * ohw + y * ow;
-                for (int xx = 0; xx < ow; xx++) {
-                    padded[dst + xx * g.sw()] += m[src + xx];
+                if (g.sw() == 1) { // unit stride: a loop the JIT vectorises
+                    for (int xx = 0; xx < ow; xx++) {
+                        padded[dst + xx] += m[src + xx];
+                    }
+                } else {
+                    for (int xx = 0; xx < ow; xx++) {
+                        padded[dst + xx * g.sw()] += m[src + xx];
+                    }
                 }
             }
         }

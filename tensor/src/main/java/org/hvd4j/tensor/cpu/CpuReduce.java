@@ -89,9 +89,7 @@ final class CpuReduce {
                     float acc = 0f;
                     for (int o = 0; o < outer; o++) {
                         Scratch.load(g, gt.offset() + (o * channels + c) * inner, row, inner);
-                        for (int i = 0; i < inner; i++) {
-                            acc += row[i];
-                        }
+                        acc += sum(row, inner);
                     }
                     result[c] = acc;
                 }
@@ -100,5 +98,27 @@ final class CpuReduce {
         for (int c = 0; c < channels; c++) {
             y.put(out.offset() + c, accumulate ? y.get(out.offset() + c) + sums[c] : sums[c]);
         }
+    }
+
+    /**
+     * Sum of {@code v[0..n)} with four independent partial sums: a single running sum is one
+     * dependent add per element (latency-bound, and the JIT may not reorder float adds).
+     */
+    static float sum(float[] v, int n) {
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += v[i];
+            s1 += v[i + 1];
+            s2 += v[i + 2];
+            s3 += v[i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += v[i];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 }
