@@ -8,7 +8,8 @@
 #
 #   --model             which model(s) to compare; default "all" = mlp and cnn
 #   --steps             training steps per run (the first 20 are warm-up and not timed);
-#                       default 600 for mlp, 120 for cnn and cnn-bn
+#                       default 3000 for mlp, 200 for cnn and cnn-bn (long enough that the
+#                       JVM's JIT warm-up no longer shows in the timed steps)
 #   --batch-size        default 128
 #   --torch-threads     torch.set_num_threads for the PyTorch side   } default: the fastest
 #   --openblas-threads  OPENBLAS_NUM_THREADS for the PyTorch side    } setting per model, below
@@ -160,7 +161,7 @@ run_side() {  # run_side NAME LOG SUMMARY CMD... ; fails loudly with the log's t
 
 rows=()
 for m in "${models[@]}"; do
-  n="${steps:-$([[ $m == mlp ]] && echo 600 || echo 120)}"
+  n="${steps:-$([[ $m == mlp ]] && echo 3000 || echo 200)}"
   if [[ $m == mlp ]]; then tt=1; ob=2; else tt=2; ob=1; fi   # fastest, see the header
   tt="${torch_threads:-$tt}"
   ob="${openblas_threads:-$ob}"

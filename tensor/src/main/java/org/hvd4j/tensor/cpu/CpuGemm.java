@@ -11,13 +11,23 @@ import org.hvd4j.tensor.Tensor;
 /**
  * SGEMM through OpenBLAS on the direct buffers (no copies).
  *
- * <p>Threading, measured on 2 cores (README, "Results"): a top-level GEMM runs on OpenBLAS's own
- * threads, which share packed panels and reached 170 GFLOP/s on the MLP's shapes, against about
- * 105 for splitting C between our own threads with single-threaded calls. Batch-parallel kernels
- * (convolution: one image per thread) instead call {@link #single} inside {@link
+ * <p>Threading by size, measured on 2 cores (README, "Results"):
+ * <ul>
+ *   <li>up to 2^26 multiply-adds (the MLP's 128×512×784) OpenBLAS's own threads, which share
+ *       packed panels: 170 GFLOP/s against about 105 when C is split between our threads (and
+ *       OpenBLAS itself stays single-threaded below 2^18);</li>
+ *   <li>large ones (2^26 and up, such as the CNN's 128×1024×3136) are split into blocks of rows
+ *       or columns of C, one per thread of our pool, each a single-threaded call, which is as
+ *       fast and leaves no OpenBLAS worker spinning afterwards. Spinning workers cost the CNN a
+ *       quarter of its speed, because its batch-parallel convolutions and pooling run on our
+ *       threads between GEMMs.</li>
+ * </ul>
+ * Batch-parallel kernels (one image per thread) call {@link #single} inside {@link
  * #singleThreadedBlas}, so that OpenBLAS does not start threads of its own under ours.
  */
 final class CpuGemm {
+    private static final long LARGE_MACS = 1L << 26;
+    private static final int MIN_BLOCK = 16;
     private static volatile int blasThreads = 1;
 
     private CpuGemm() {
@@ -29,9 +39,8 @@ final class CpuGemm {
     }
 
     /**
-     * Runs {@code body} with OpenBLAS single-threaded (its callers parallelise at a coarser grain),
-     * then restores the configured count. Not reentrant across threads: only the thread that owns
-     * the training step calls it.
+     * Runs {@code body} with OpenBLAS single-threaded (its callers parallelise at a coarser grain,
+     * or the product is too small to share), then restores the configured count.
      */
     static synchronized void singleThreadedBlas(Runnable body) {
         int threads = blasThreads;
@@ -56,7 +65,43 @@ final class CpuGemm {
         checkBounds("A", a, aOffset, transA ? k : m, transA ? m : k, lda);
         checkBounds("B", b, bOffset, transB ? n : k, transB ? k : n, ldb);
         checkBounds("C", c, cOffset, m, n, ldc);
-        call(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+        long macs = (long) m * n * k;
+        int threads = Parallel.threads();
+        if (threads == 1 || macs < LARGE_MACS || Math.max(m, n) < 2 * MIN_BLOCK) {
+            call(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+        } else {
+            singleThreadedBlas(() -> split(threads, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset,
+                    ldb, beta, c, cOffset, ldc));
+        }
+    }
+
+    /** Blocks of rows of C (or of columns when C is wide), one single-threaded call per pool thread. */
+    private static void split(int threads, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                              Tensor a, int aOffset, int lda, Tensor b, int bOffset, int ldb,
+                              float beta, Tensor c, int cOffset, int ldc) {
+        if (m >= n) {
+            // row r of op(A) starts at r*lda (A stored [m,k]) or at column r (stored [k,m])
+            int blocks = Math.min(threads, m / MIN_BLOCK);
+            Parallel.forRange(blocks, 1, (from, to) -> {
+                for (int blk = from; blk < to; blk++) {
+                    int r0 = (int) ((long) m * blk / blocks);
+                    int r1 = (int) ((long) m * (blk + 1) / blocks);
+                    call(transA, transB, r1 - r0, n, k, alpha, a, aOffset + (transA ? r0 : r0 * lda), lda,
+                            b, bOffset, ldb, beta, c, cOffset + r0 * ldc, ldc);
+                }
+            });
+        } else {
+            // column j of op(B) starts at column j (B stored [k,n]) or at row j (stored [n,k])
+            int blocks = Math.min(threads, n / MIN_BLOCK);
+            Parallel.forRange(blocks, 1, (from, to) -> {
+                for (int blk = from; blk < to; blk++) {
+                    int c0 = (int) ((long) n * blk / blocks);
+                    int c1 = (int) ((long) n * (blk + 1) / blocks);
+                    call(transA, transB, m, c1 - c0, k, alpha, a, aOffset, lda,
+                            b, bOffset + (transB ? c0 * ldb : c0), ldb, beta, c, cOffset + c0, ldc);
+                }
+            });
+        }
     }
 
     private static void call(boolean transA, boolean transB, int m, int n, int k, float alpha,
