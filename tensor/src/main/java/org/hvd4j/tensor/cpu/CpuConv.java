@@ -11,8 +11,8 @@ import org.hvd4j.tensor.Tensor;
  * (zero in the padding), so that convolution becomes {@code W[out, C*kh*kw] · cols}.
  *
  * <p>How: the image is first copied into a zero-bordered plane per channel, so that every column
- * entry is a plain strided read with no bounds test, and the whole matrix is built in a heap array
- * and written with one bulk copy. Measured on the {@code cnn}'s second layer (14×14, 5×5, pad 2),
+ * entry is a plain strided read with no bounds test; each row of the matrix is built in a small
+ * heap array and written with one bulk copy. Measured on the {@code cnn}'s second layer (14×14, 5×5, pad 2),
  * where rows are only 14 wide: building it row by row with fills and small copies took about twice
  * as long as the per-image GEMM it feeds.
  */
@@ -37,24 +37,26 @@ final class CpuConv {
         int ow = g.outWidth();
         int ohw = oh * ow;
         int rows = g.colRows();
-        float[] m = Scratch.floats(1, rows * ohw);
+        // one row at a time through a small (cache-resident) array: a whole-matrix heap copy
+        // doubled the memory traffic and halved the speed-up from the second thread
+        float[] row = Scratch.floats(1, ohw);
         for (int r = 0; r < rows; r++) {
             int kj = r % g.kw();
             int ki = (r / g.kw()) % g.kh();
             int base = (r / (g.kw() * g.kh())) * hp * wp + ki * wp + kj;
             for (int y = 0; y < oh; y++) {
                 int src = base + y * g.sh() * wp;
-                int dst = r * ohw + y * ow;
+                int dst = y * ow;
                 if (g.sw() == 1) {
-                    System.arraycopy(padded, src, m, dst, ow);
+                    System.arraycopy(padded, src, row, dst, ow);
                 } else {
                     for (int x = 0; x < ow; x++) {
-                        m[dst + x] = padded[src + x * g.sw()];
+                        row[dst + x] = padded[src + x * g.sw()];
                     }
                 }
             }
+            Scratch.store(row, cols, co + r * ohw, ohw);
         }
-        Scratch.store(m, cols, co, rows * ohw);
     }
 
     /** Copies {@code image} into the interior of zero-bordered planes {@code [C, H+2ph, W+2pw]}. */
@@ -92,14 +94,15 @@ final class CpuConv {
         int rows = g.colRows();
         float[] padded = Scratch.floats(0, g.channels() * hp * wp);
         Arrays.fill(padded, 0, g.channels() * hp * wp, 0f);
-        float[] m = Scratch.load(cols, co, Scratch.floats(1, rows * ohw), rows * ohw);
+        float[] m = Scratch.floats(1, ohw);
         for (int r = 0; r < rows; r++) {
             int kj = r % g.kw();
             int ki = (r / g.kw()) % g.kh();
             int base = (r / (g.kw() * g.kh())) * hp * wp + ki * wp + kj;
+            Scratch.load(cols, co + r * ohw, m, ohw);
             for (int y = 0; y < oh; y++) {
                 int dst = base + y * g.sh() * wp;
-                int src = r * ohw + y * ow;
+                int src = y * ow;
                 if (g.sw() == 1) { // unit stride: a loop the JIT vectorises
                     for (int xx = 0; xx < ow; xx++) {
                         padded[dst + xx] += m[src + xx];
