@@ -33,6 +33,31 @@ public abstract class Node {
     }
 
     /**
+     * Where to write input {@code i}'s gradient: the leaf's own gradient buffer when {@link
+     * #writesLeafGradDirectly} allows it, else a fresh tensor of the input's shape. Write with
+     * accumulation when {@link #accumulatesInto} says so, then hand the result to {@link
+     * #finishGrad}.
+     */
+    protected final Tensor gradDestination(int i) {
+        Tensor in = inputs[i];
+        return writesLeafGradDirectly(i) ? in.gradBuffer() : Tensor.empty(in.backend(), in.dtype(), in.shape());
+    }
+
+    /** Whether the write into {@link #gradDestination} must add to what is there. */
+    protected final boolean accumulatesInto(int i) {
+        return writesLeafGradDirectly(i) && !inputs[i].gradNeedsOverwrite();
+    }
+
+    /** The entry for {@link #backward}'s result: null when written in place (recorded), else {@code dst}. */
+    protected final Tensor finishGrad(int i, Tensor dst) {
+        if (writesLeafGradDirectly(i)) {
+            inputs[i].markGradWritten();
+            return null;
+        }
+        return dst;
+    }
+
+    /**
      * Gradients with respect to each input, given the gradient of the output. An entry may be null
      * when that input does not require a gradient. Returned tensors are never modified afterwards
      * by the engine, so a node may return {@code gradOutput} itself.

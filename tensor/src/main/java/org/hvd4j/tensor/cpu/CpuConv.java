@@ -20,7 +20,7 @@ final class CpuConv {
     private CpuConv() {
     }
 
-    /** Scratch slots used here: 0 padded planes, 1 column matrix, 2 image. */
+    /** Scratch slots used here: 0 padded planes, 1 one row of the column matrix, 2 image. */
     static void im2col(Tensor xt, int xOffset, ConvGeometry g, Tensor colst, int colsOffset) {
         int size = g.channels() * g.height() * g.width();
         float[] image = Scratch.floats(2, size);
@@ -81,7 +81,7 @@ final class CpuConv {
     /**
      * Adds (or, when {@code accumulate} is false, writes) the column matrix at {@code co} back into
      * the image {@code [C, H, W]} at {@code xo}: the adjoint of {@link #im2colImage}. Scratch slots
-     * 0 (padded planes), 1 (column matrix) and 2 (image).
+     * 0 (padded planes), 1 (one row of the column matrix) and 2 (image).
      */
     static void col2imImage(FloatBuffer cols, int co, ConvGeometry g, FloatBuffer x, int xo, boolean accumulate) {
         int h = g.height();

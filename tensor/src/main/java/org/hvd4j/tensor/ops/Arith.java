@@ -206,26 +206,14 @@ public final class Arith {
                 be.gemm(false, false, n, in, outF, 1f, g, 0, outF, w, 0, in, 0f, gx, 0, in);
             }
             if (needsGrad(1)) { // gW[out,in] = gᵀ · x, straight into the parameter's gradient when possible
-                boolean direct = writesLeafGradDirectly(1);
-                Tensor dst = direct ? w.gradBuffer() : Tensor.empty(be, outF, in);
-                float beta = direct && !w.gradNeedsOverwrite() ? 1f : 0f;
-                be.gemm(true, false, outF, in, n, 1f, g, 0, outF, x, 0, in, beta, dst, 0, in);
-                if (direct) {
-                    w.markGradWritten();
-                } else {
-                    gw = dst;
-                }
+                Tensor dst = gradDestination(1);
+                be.gemm(true, false, outF, in, n, 1f, g, 0, outF, x, 0, in, accumulatesInto(1) ? 1f : 0f, dst, 0, in);
+                gw = finishGrad(1, dst);
             }
             if (needsGrad(2)) {
-                Tensor b = inputs()[2];
-                boolean direct = writesLeafGradDirectly(2);
-                Tensor dst = direct ? b.gradBuffer() : Tensor.empty(be, outF);
-                be.sumBias(g, n, outF, 1, dst, direct && !b.gradNeedsOverwrite());
-                if (direct) {
-                    b.markGradWritten();
-                } else {
-                    gb = dst;
-                }
+                Tensor dst = gradDestination(2);
+                be.sumBias(g, n, outF, 1, dst, accumulatesInto(2));
+                gb = finishGrad(2, dst);
             }
             return new Tensor[] {gx, gw, gb};
         }

@@ -73,29 +73,18 @@ public final class Convolution {
             Tensor gw = null;
             Tensor gb = null;
             if (needsGrad(1)) { // straight into the parameter's gradient when possible
-                boolean direct = writesLeafGradDirectly(1);
-                Tensor dst = direct ? w.gradBuffer() : Tensor.empty(be, w.shape().dims());
-                be.conv2dBackwardWeight(gy, x, n, g, dst, direct && !w.gradNeedsOverwrite());
-                if (direct) {
-                    w.markGradWritten();
-                } else {
-                    gw = dst;
-                }
+                Tensor dst = gradDestination(1);
+                be.conv2dBackwardWeight(gy, x, n, g, dst, accumulatesInto(1));
+                gw = finishGrad(1, dst);
             }
             if (needsGrad(0)) {
                 gx = Tensor.empty(be, x.shape().dims());
                 be.conv2dBackwardInput(gy, w, n, g, gx);
             }
             if (needsGrad(2)) {
-                Tensor b = inputs()[2];
-                boolean direct = writesLeafGradDirectly(2);
-                Tensor dst = direct ? b.gradBuffer() : Tensor.empty(be, w.dim(0));
-                be.sumBias(gy, n, w.dim(0), g.colCols(), dst, direct && !b.gradNeedsOverwrite());
-                if (direct) {
-                    b.markGradWritten();
-                } else {
-                    gb = dst;
-                }
+                Tensor dst = gradDestination(2);
+                be.sumBias(gy, n, w.dim(0), g.colCols(), dst, accumulatesInto(2));
+                gb = finishGrad(2, dst);
             }
             return new Tensor[] {gx, gw, gb};
         }
