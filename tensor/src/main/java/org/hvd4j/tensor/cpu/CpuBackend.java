@@ -220,17 +220,20 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void conv2d(Tensor x, Tensor w, int n, ConvGeometry g, Tensor y) {
-        CpuGemm.singleThreadedBlas(() -> CpuConvBatch.forward(x, w, n, g, y));
+        CpuGemm.preferOwnThreads();
+        CpuConvBatch.forward(x, w, n, g, y);
     }
 
     @Override
     public void conv2dBackwardInput(Tensor gy, Tensor w, int n, ConvGeometry g, Tensor gx) {
-        CpuGemm.singleThreadedBlas(() -> CpuConvBatch.backwardInput(gy, w, n, g, gx));
+        CpuGemm.preferOwnThreads();
+        CpuConvBatch.backwardInput(gy, w, n, g, gx);
     }
 
     @Override
     public void conv2dBackwardWeight(Tensor gy, Tensor x, int n, ConvGeometry g, Tensor gw, boolean accumulate) {
-        CpuGemm.singleThreadedBlas(() -> CpuConvBatch.backwardWeight(gy, x, n, g, gw, accumulate));
+        CpuGemm.preferOwnThreads();
+        CpuConvBatch.backwardWeight(gy, x, n, g, gw, accumulate);
     }
 
     @Override
