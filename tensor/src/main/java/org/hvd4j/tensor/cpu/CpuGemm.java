@@ -22,8 +22,9 @@ import org.hvd4j.tensor.Tensor;
  *       quarter of its speed, because its batch-parallel convolutions and pooling run on our
  *       threads between GEMMs.</li>
  * </ul>
- * Batch-parallel kernels (one image per thread) call {@link #single} inside {@link
- * #singleThreadedBlas}, so that OpenBLAS does not start threads of its own under ours.
+ * Batch-parallel kernels (one image per thread) call {@link #single} after {@link
+ * #preferOwnThreads}, which leaves OpenBLAS single-threaded for the rest of the process; from then
+ * on every product from 2^21 multiply-adds up is split over our pool.
  */
 final class CpuGemm {
     private static final long LARGE_MACS = 1L << 26;
