@@ -25,4 +25,24 @@ public record PoolGeometry(int height, int width, int kh, int kw, int sh, int sw
     public int outWidth() {
         return (width + 2 * pw - kw) / sw + 1;
     }
+
+    /** First input row of the window of output row {@code r}, clipped to the image. */
+    public int rowStart(int r) {
+        return Math.max(0, r * sh - ph);
+    }
+
+    /** End (exclusive) of the input rows of the window of output row {@code r}, clipped. */
+    public int rowEnd(int r) {
+        return Math.min(height, r * sh - ph + kh);
+    }
+
+    /** First input column of the window of output column {@code c}, clipped to the image. */
+    public int colStart(int c) {
+        return Math.max(0, c * sw - pw);
+    }
+
+    /** End (exclusive) of the input columns of the window of output column {@code c}, clipped. */
+    public int colEnd(int c) {
+        return Math.min(width, c * sw - pw + kw);
+    }
 }

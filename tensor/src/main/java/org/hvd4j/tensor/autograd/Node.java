@@ -70,22 +70,6 @@ public abstract class Node {
         return n.endsWith("Node") ? n.substring(0, n.length() - 4) : n;
     }
 
-    /**
-     * Attaches {@code node} to {@code output} when grad mode is on and any input requires a
-     * gradient; returns {@code output} for chaining.
-     */
-    public static Tensor record(Tensor output, Node node) {
-        if (GradMode.isEnabled()) {
-            for (Tensor in : node.inputs) {
-                if (in != null && in.requiresGrad()) {
-                    output.setGradFn(node);
-                    break;
-                }
-            }
-        }
-        return output;
-    }
-
     /** Whether recording is on and any of {@code inputs} requires a gradient. */
     public static boolean anyRequiresGrad(Tensor... inputs) {
         if (!GradMode.isEnabled()) {

@@ -36,11 +36,11 @@ final class CpuPool {
                     continue;
                 }
                 for (int r = 0; r < oh; r++) {
-                    int y0 = Math.max(0, r * g.sh() - g.ph());
-                    int y1 = Math.min(h, r * g.sh() - g.ph() + g.kh());
+                    int y0 = g.rowStart(r);
+                    int y1 = g.rowEnd(r);
                     for (int c = 0; c < ow; c++) {
-                        int x0 = Math.max(0, c * g.sw() - g.pw());
-                        int x1 = Math.min(w, c * g.sw() - g.pw() + g.kw());
+                        int x0 = g.colStart(c);
+                        int x1 = g.colEnd(c);
                         int best = y0 * w + x0;
                         float bestV = in[best];
                         for (int iy = y0; iy < y1; iy++) {
@@ -145,11 +145,11 @@ final class CpuPool {
             for (int p = from; p < to; p++) {
                 Scratch.load(x, xt.offset() + p * h * w, in, h * w);
                 for (int r = 0; r < oh; r++) {
-                    int y0 = Math.max(0, r * g.sh() - g.ph());
-                    int y1 = Math.min(h, r * g.sh() - g.ph() + g.kh());
+                    int y0 = g.rowStart(r);
+                    int y1 = g.rowEnd(r);
                     for (int c = 0; c < ow; c++) {
-                        int x0 = Math.max(0, c * g.sw() - g.pw());
-                        int x1 = Math.min(w, c * g.sw() - g.pw() + g.kw());
+                        int x0 = g.colStart(c);
+                        int x1 = g.colEnd(c);
                         float s = 0f;
                         for (int iy = y0; iy < y1; iy++) {
                             for (int ix = x0; ix < x1; ix++) {
@@ -179,11 +179,11 @@ final class CpuPool {
                 Arrays.fill(grad, 0, h * w, 0f);
                 Scratch.load(go, got.offset() + p * oh * ow, up, oh * ow);
                 for (int r = 0; r < oh; r++) {
-                    int y0 = Math.max(0, r * g.sh() - g.ph());
-                    int y1 = Math.min(h, r * g.sh() - g.ph() + g.kh());
+                    int y0 = g.rowStart(r);
+                    int y1 = g.rowEnd(r);
                     for (int c = 0; c < ow; c++) {
-                        int x0 = Math.max(0, c * g.sw() - g.pw());
-                        int x1 = Math.min(w, c * g.sw() - g.pw() + g.kw());
+                        int x0 = g.colStart(c);
+                        int x1 = g.colEnd(c);
                         float gv = up[r * ow + c] * inv;
                         for (int iy = y0; iy < y1; iy++) {
                             for (int ix = x0; ix < x1; ix++) {
