@@ -425,42 +425,7 @@ def bits_sum(values):
     return int(values.view(np.int32).astype(np.int64).sum())
 
 
-class MLP(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(784, 512)
-        self.fc2 = nn.Linear(512, 256)
-        self.fc3 = nn.Linear(256, 10)
-
-    def forward(self, x):
-        x = x.flatten(1)
-        return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
-
-
-class CNN(nn.Module):
-    def __init__(self, bn):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 32, 5, padding=2)
-        if bn:
-            self.bn1 = nn.BatchNorm2d(32)
-        self.conv2 = nn.Conv2d(32, 64, 5, padding=2)
-        if bn:
-            self.bn2 = nn.BatchNorm2d(64)
-        self.fc1 = nn.Linear(3136, 1024)
-        self.fc2 = nn.Linear(1024, 10)
-        self.bn = bn
-
-    def forward(self, x):
-        x = self.conv1(x)
-        if self.bn:
-            x = self.bn1(x)
-        x = F.max_pool2d(F.relu(x), 2)
-        x = self.conv2(x)
-        if self.bn:
-            x = self.bn2(x)
-        x = F.max_pool2d(F.relu(x), 2)
-        x = x.flatten(1)
-        return self.fc2(F.relu(self.fc1(x)))
+from torch_models import CNN, MLP  # noqa: E402  (same folder)
 
 
 def param_rule(k, name, shape, is_bn):
@@ -522,8 +487,8 @@ def model_case(name, model, input_shape):
 
 def model_cases():
     return [model_case("mlp", MLP(), (2, 784)),
-            model_case("cnn", CNN(bn=False), (2, 1, 28, 28)),
-            model_case("cnn-bn", CNN(bn=True), (2, 1, 28, 28))]
+            model_case("cnn", CNN(batch_norm=False), (2, 1, 28, 28)),
+            model_case("cnn-bn", CNN(batch_norm=True), (2, 1, 28, 28))]
 
 
 # ---------------------------------------------------------------------------------------------

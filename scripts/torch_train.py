@@ -95,46 +95,7 @@ RECIPE = dict(epochs=10, batch_size=128, optimizer="sgd", lr=0.05, momentum=0.9,
 
 # ---------------------------------------------------------------- models (names = parameter names)
 
-class MLP(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(784, 512)
-        self.fc2 = nn.Linear(512, 256)
-        self.fc3 = nn.Linear(256, 10)
-
-    def forward(self, x):
-        x = x.flatten(1)
-        x = F.relu(self.fc1(x))
-        x = F.relu(self.fc2(x))
-        return self.fc3(x)
-
-
-class CNN(nn.Module):
-    def __init__(self, batch_norm=False):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 32, 5, padding=2)
-        self.conv2 = nn.Conv2d(32, 64, 5, padding=2)
-        if batch_norm:
-            self.bn1 = nn.BatchNorm2d(32)
-            self.bn2 = nn.BatchNorm2d(64)
-        self.batch_norm = batch_norm
-        self.fc1 = nn.Linear(64 * 7 * 7, 1024)
-        self.fc2 = nn.Linear(1024, 10)
-
-    def forward(self, x):
-        x = self.conv1(x)
-        if self.batch_norm:
-            x = self.bn1(x)
-        x = F.max_pool2d(F.relu(x), 2)
-        x = self.conv2(x)
-        if self.batch_norm:
-            x = self.bn2(x)
-        x = F.max_pool2d(F.relu(x), 2)
-        x = F.relu(self.fc1(x.flatten(1)))
-        return self.fc2(x)
-
-
-MODELS = {"mlp": MLP, "cnn": lambda: CNN(False), "cnn-bn": lambda: CNN(True)}
+from torch_models import MODELS  # noqa: E402  (same folder)
 
 
 # ---------------------------------------------------------------- data
