@@ -1,5 +1,7 @@
 package org.hvd4j.tensor;
 
+import java.nio.ByteBuffer;
+
 /**
  * What a device must do: memory, copies, and about thirty kernels grouped by family. Tensor
  * arguments are contiguous row-major views; shapes are passed explicitly as the kernel sees them
@@ -31,6 +33,20 @@ public interface Backend {
     void copyOut(Tensor src, int srcOffset, float[] dst, int dstOffset, int count);
 
     void copyOut(Tensor src, int srcOffset, int[] dst, int dstOffset, int count);
+
+    /**
+     * The tensor's elements as host memory, {@code numel * dtype.bytes()} bytes in native order,
+     * sharing storage with the tensor; null when its memory is not addressable from the host
+     * (device memory: use {@link #copyToHost} and {@link #copyFromHost}). The collectives of the
+     * distributed runtime reduce CPU tensors in place through it.
+     */
+    ByteBuffer hostBytes(Tensor t);
+
+    /** Raw bytes of {@code count} elements from element {@code offset} of {@code src} to {@code dst[dstPos, ...)}. */
+    void copyToHost(Tensor src, int offset, int count, ByteBuffer dst, int dstPos);
+
+    /** Raw bytes of {@code count} elements from {@code src[srcPos, ...)} to element {@code offset} of {@code dst}. */
+    void copyFromHost(ByteBuffer src, int srcPos, Tensor dst, int offset, int count);
 
     /** {@code dst[i] = src[i]} for all elements (same element count and dtype). */
     void copy(Tensor src, Tensor dst);

@@ -118,6 +118,24 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public ByteBuffer hostBytes(Tensor t) {
+        int es = t.dtype().bytes();
+        return ((CpuStorage) t.storage()).bytes.slice(t.offset() * es, t.numel() * es).order(ByteOrder.nativeOrder());
+    }
+
+    @Override
+    public void copyToHost(Tensor src, int offset, int count, ByteBuffer dst, int dstPos) {
+        int es = src.dtype().bytes();
+        dst.put(dstPos, ((CpuStorage) src.storage()).bytes, (src.offset() + offset) * es, count * es);
+    }
+
+    @Override
+    public void copyFromHost(ByteBuffer src, int srcPos, Tensor dst, int offset, int count) {
+        int es = dst.dtype().bytes();
+        ((CpuStorage) dst.storage()).bytes.put((dst.offset() + offset) * es, src, srcPos, count * es);
+    }
+
+    @Override
     public void copy(Tensor src, Tensor dst) {
         if (src.numel() != dst.numel() || src.dtype().bytes() != dst.dtype().bytes()) {
             throw new IllegalArgumentException("copy from " + src.describe() + " to " + dst.describe());
