@@ -75,4 +75,33 @@ public final class Adam extends Optimizer {
     public int[] stepCounts() {
         return t.clone();
     }
+
+    @Override
+    public Tensor ensureState(String key) {
+        int i = parameterOf(key, "exp_avg");
+        boolean second = false;
+        if (i < 0) {
+            i = parameterOf(key, "exp_avg_sq");
+            second = true;
+        }
+        if (i < 0) {
+            return super.ensureState(key);
+        }
+        if (m[i] == null) {
+            m[i] = zerosLike(parameters().get(i));
+            v[i] = zerosLike(parameters().get(i));
+        }
+        return second ? v[i] : m[i];
+    }
+
+    @Override
+    public int[] counters() {
+        return t.clone();
+    }
+
+    @Override
+    public void setCounters(int[] values) {
+        check(values.length == t.length, "Adam keeps " + t.length + " step counts, got " + values.length);
+        System.arraycopy(values, 0, t, 0, t.length);
+    }
 }

@@ -9,8 +9,8 @@ import org.hvd4j.tensor.TensorScope;
 
 /**
  * Updates parameters from their gradients. Parameters without a gradient in a step are skipped
- * (as in PyTorch). {@code DistributedOptimizer} wraps any optimizer; it needs only {@link #step},
- * {@link #zeroGrad} and {@link #parameters}.
+ * (as in PyTorch). Wrappers such as {@code DistributedOptimizer} extend {@link OptimizerDecorator},
+ * which forwards every public method to the wrapped optimizer.
  */
 public abstract class Optimizer {
     private final List<Tensor> params;
@@ -39,7 +39,7 @@ public abstract class Optimizer {
     }
 
     /** Applies one update to every parameter that has a gradient. */
-    public final void step() {
+    public void step() {
         steps++;
         for (int i = 0; i < params.size(); i++) {
             Tensor p = params.get(i);
@@ -54,7 +54,7 @@ public abstract class Optimizer {
     protected abstract void update(int index, Tensor param, Tensor grad);
 
     /** Clears every parameter's gradient. */
-    public final void zeroGrad() {
+    public void zeroGrad() {
         for (Tensor p : params) {
             p.zeroGrad();
         }
@@ -64,22 +64,22 @@ public abstract class Optimizer {
         return params;
     }
 
-    public final float lr() {
+    public float lr() {
         return lr;
     }
 
-    public final void setLr(float newLr) {
+    public void setLr(float newLr) {
         check(newLr >= 0f && Float.isFinite(newLr), "learning rate must be a finite number >= 0, got " + newLr);
         this.lr = newLr;
     }
 
     /** Number of completed {@link #step()} calls. */
-    public final int stepCount() {
+    public int stepCount() {
         return steps;
     }
 
     /** Restores the step count (checkpoint resume). */
-    public final void setStepCount(int n) {
+    public void setStepCount(int n) {
         this.steps = n;
     }
 
@@ -89,6 +89,42 @@ public abstract class Optimizer {
      */
     public Map<String, Tensor> state() {
         return new LinkedHashMap<>();
+    }
+
+    /**
+     * The state tensor named {@code key} (as in {@link #state()}), created zero-filled if this
+     * optimizer has not made it yet — so that a fresh optimizer can receive state from a
+     * checkpoint or from another rank. An optimizer whose state was created this way continues
+     * as if it had that state all along (for SGD: no "first step" shortcut). Unknown keys throw.
+     */
+    public Tensor ensureState(String key) {
+        throw new IllegalArgumentException(getClass().getSimpleName() + " has no state named '" + key + "'");
+    }
+
+    /**
+     * Integer state besides the tensors (Adam's per-parameter step counts), for checkpoints and
+     * broadcast; empty by default.
+     */
+    public int[] counters() {
+        return new int[0];
+    }
+
+    /** Restores what {@link #counters()} returned. */
+    public void setCounters(int[] values) {
+        if (values.length != 0) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " has no counters, got " + values.length);
+        }
+    }
+
+    /** The index of the parameter that {@code key} (a {@code <param>.<state>} name) belongs to, or -1. */
+    protected final int parameterOf(String key, String stateName) {
+        List<String> names = parameterNames();
+        for (int i = 0; i < names.size(); i++) {
+            if (key.equals(names.get(i) + "." + stateName)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** A state buffer for a parameter, zero-filled and outliving every scope. */

@@ -47,6 +47,18 @@ public final class Sgd extends Optimizer {
     }
 
     @Override
+    public Tensor ensureState(String key) {
+        int i = parameterOf(key, "momentum_buffer");
+        if (i < 0 || momentum == 0f) {
+            return super.ensureState(key);
+        }
+        if (buffers[i] == null) {
+            buffers[i] = zerosLike(parameters().get(i));
+        }
+        return buffers[i];
+    }
+
+    @Override
     public Map<String, Tensor> state() {
         Map<String, Tensor> s = new LinkedHashMap<>();
         List<String> names = parameterNames();
