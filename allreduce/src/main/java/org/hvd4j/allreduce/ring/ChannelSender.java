@@ -1,0 +1,103 @@
+package org.hvd4j.allreduce.ring;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+
+/**
+ * The sending half of a transport: a daemon thread that writes queued byte ranges to their
+ * channels in order, so that the calling thread can receive and reduce at the same time (a ring
+ * step sends one block while it receives the next; without a second thread both ranks of a pair
+ * could block writing to each other).
+ */
+final class ChannelSender implements AutoCloseable {
+    private record Task(SocketChannel channel, ByteBuffer bytes) {
+    }
+
+    private final ArrayDeque<Task> queue = new ArrayDeque<>();
+    private final Thread thread;
+    private long queued;
+    private long written;
+    private IOException failure;
+    private boolean closed;
+
+    ChannelSender(String name) {
+        thread = new Thread(this::run, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Queues {@code buf[pos, pos + n)} for {@code channel}; the range must not change until {@link #flush}. */
+    void send(SocketChannel channel, ByteBuffer buf, int pos, int n) throws IOException {
+        ByteBuffer slice = buf.slice(pos, n);
+        synchronized (this) {
+            if (failure != null) {
+                throw failure;
+            }
+            queue.addLast(new Task(channel, slice));
+            queued++;
+            notifyAll();
+        }
+    }
+
+    /** Waits until everything queued so far has been written. */
+    synchronized void flush() throws IOException {
+        while (written < queued && failure == null && !closed) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while sending", e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        if (written < queued) {
+            throw new IOException("sender closed with " + (queued - written) + " ranges unsent");
+        }
+    }
+
+    private void run() {
+        while (true) {
+            Task t;
+            synchronized (this) {
+                while (queue.isEmpty() && !closed) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (closed) {
+                    return;
+                }
+                t = queue.peekFirst();
+            }
+            try {
+                while (t.bytes.hasRemaining()) {
+                    t.channel.write(t.bytes);
+                }
+            } catch (IOException e) {
+                synchronized (this) {
+                    failure = e;
+                    queue.clear();
+                    notifyAll();
+                }
+                return;
+            }
+            synchronized (this) {
+                queue.pollFirst();
+                written++;
+                notifyAll();
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        notifyAll();
+    }
+}

@@ -1,0 +1,449 @@
+package org.hvd4j.allreduce.shm;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.hvd4j.allreduce.Reduction;
+import org.hvd4j.allreduce.comm.Bytes;
+import org.hvd4j.allreduce.comm.Communicator;
+import org.hvd4j.allreduce.comm.CommunicatorException;
+import org.hvd4j.allreduce.comm.GroupExchange;
+import org.hvd4j.allreduce.comm.Pieces;
+import org.hvd4j.allreduce.comm.Reducer;
+import org.hvd4j.tensor.DType;
+
+/**
+ * Collectives among the ranks of one host through shared memory: each rank owns a {@link
+ * ShmSegment} that every other rank maps, and the ranks move through numbered <em>rounds</em>
+ * signalled by flags in their segments.
+ *
+ * <p><b>Allreduce</b> (in place, {@code N} ranks, pieces {@code P_0..P_{N-1}}): every round covers
+ * one sub-block of {@code B = slot/N} bytes of every piece. Rank {@code r} copies the sub-blocks
+ * of the other ranks' pieces into its slot and raises IN; once all INs are up it reduces its own
+ * piece in the fixed order {@code x_r ⊕ x_{r+1} ⊕ ... ⊕ x_{r-1}} (so a value depends only on its
+ * piece, see {@link Communicator}), publishes the result in its slot and raises OUT; once all
+ * OUTs are up it copies the other pieces' results. Work per rank: {@code (N-1)/N} of the buffer
+ * copied in, {@code (N-1)/N} reduced, {@code 2(N-1)/N} copied — the same traffic as a ring, with
+ * no sockets and no kernel.
+ *
+ * <p>When the buffer is this rank's {@linkplain #allocate registered region} (the runtime's fusion
+ * buffer), the data is already shared: the round skips both copies of the input, reduces in place
+ * and copies only the other pieces' results — about half the memory traffic.
+ *
+ * <p><b>Slot reuse.</b> Slots alternate by round parity. A rank writes its round-{@code k} slot only
+ * after it has seen every peer's IN reach {@code k-1}, which a peer raises only after it has
+ * finished reading round {@code k-2}. Every operation below keeps that invariant.
+ */
+public final class ShmCommunicator implements Communicator {
+    private final int rank;
+    private final int size;
+    private final ShmSegment own;
+    private final ShmSegment[] seg;
+    private final PeerWait waiter = new PeerWait(this);
+    private final int block;
+    private final long selfPid = ProcessHandle.current().pid();
+    private volatile String aborted;
+    private long round;
+    private long roundTag;
+    private boolean closed;
+
+    private ShmCommunicator(int rank, ShmSegment[] seg) {
+        this.rank = rank;
+        this.size = seg.length;
+        this.seg = seg;
+        this.own = seg[rank];
+        this.block = own.slotBytes / size / 64 * 64;
+        if (block == 0) {
+            throw new IllegalArgumentException("shm slot of " + own.slotBytes + " bytes is too small for " + size + " ranks");
+        }
+    }
+
+    /**
+     * Sets up the group, or returns null when shared memory does not work for some rank (no
+     * {@code dir}, not enough space, or the ranks do not share it, as in separate containers).
+     * The decision is collective: every rank returns null, or none does.
+     *
+     * @param slotBytes bytes per round slot (two per rank)
+     * @param regBytes  bytes of the registered (zero-copy) region
+     */
+    public static ShmCommunicator create(int rank, int size, GroupExchange exchange, Path dir, String job,
+                                         int slotBytes, int regBytes) throws IOException {
+        ShmSegment mine = null;
+        String failure = null;
+        try {
+            ShmSegment.removeStale(dir);
+            long need = 2L * slotBytes + regBytes + ShmSegment.DATA;
+            long free = Files.getFileStore(dir).getUsableSpace();
+            if (free < need * size) {
+                failure = dir + " has " + free + " bytes free, " + need * size + " needed";
+            } else {
+                mine = ShmSegment.create(dir, job, rank, slotBytes, regBytes);
+            }
+        } catch (IOException | RuntimeException e) {
+            failure = e.toString();
+        }
+        byte[][] paths = exchange.allgather("shm/path",
+                (mine == null ? "" : mine.path.toString()).getBytes(StandardCharsets.UTF_8));
+        ShmSegment[] segs = new ShmSegment[size];
+        segs[rank] = mine;
+        for (int j = 0; j < size && failure == null; j++) {
+            if (j == rank) {
+                continue;
+            }
+            String p = new String(paths[j], StandardCharsets.UTF_8);
+            if (p.isEmpty()) {
+                failure = "local rank " + j + " could not create its segment";
+                break;
+            }
+            try {
+                segs[j] = ShmSegment.open(Path.of(p));
+            } catch (IOException | RuntimeException e) {
+                failure = "cannot map local rank " + j + "'s segment " + p + ": " + e;
+            }
+        }
+        byte[][] verdicts = exchange.allgather("shm/ok", (failure == null ? "" : failure).getBytes(StandardCharsets.UTF_8));
+        if (mine != null) {
+            mine.unlink(); // every peer has mapped it (or given up): the file can go
+        }
+        for (byte[] v : verdicts) {
+            if (v.length > 0) {
+                if (mine != null) {
+                    mine.close();
+                }
+                System.getLogger("org.hvd4j.allreduce").log(System.Logger.Level.INFO,
+                        "shared memory unavailable, using sockets: " + new String(v, StandardCharsets.UTF_8));
+                return null;
+            }
+        }
+        return new ShmCommunicator(rank, segs);
+    }
+
+    @Override
+    public String name() {
+        return "shm";
+    }
+
+    @Override
+    public int rank() {
+        return rank;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    // ---- allreduce ---------------------------------------------------------------------------
+
+    @Override
+    public void allreduce(ByteBuffer buf, DType type, Reduction op, int[] pieces) {
+        check();
+        Pieces.check(pieces, size);
+        int es = type.bytes();
+        int[] off = Pieces.offsets(pieces);
+        if (size == 1) {
+            return;
+        }
+        if (buf == own.registered()) {
+            allreduceRegistered(type, op, pieces, off);
+            return;
+        }
+        int maxPiece = 0;
+        for (int n : pieces) {
+            maxPiece = Math.max(maxPiece, n * es);
+        }
+        long tag = fingerprint(1, type.ordinal(), off[size]);
+        for (int start = 0; start < maxPiece; start += block) {
+            long k = beginRound(tag);
+            ByteBuffer mySlot = own.slot(k);
+            for (int j = 0; j < size; j++) {
+                if (j != rank) {
+                    int n = subLength(pieces[j] * es, start);
+                    Bytes.copy(buf, off[j] * es + start, mySlot, j * block, n);
+                }
+            }
+            raise(ShmSegment.IN, k);
+            awaitAll(ShmSegment.IN, k, "allreduce");
+            int mine = subLength(pieces[rank] * es, start);
+            int at = off[rank] * es + start;
+            for (int t = 1; t < size && mine > 0; t++) {
+                int j = (rank + t) % size;
+                Reducer.reduce(op, type, buf, at, seg[j].slot(k), rank * block, mine / es);
+            }
+            Bytes.copy(buf, at, mySlot, rank * block, mine);
+            raise(ShmSegment.OUT, k);
+            for (int t = 1; t < size; t++) {
+                int j = (rank + t) % size;
+                waiter.await(seg[j], ShmSegment.OUT, k, "allreduce");
+                Bytes.copy(seg[j].slot(k), j * block, buf, off[j] * es + start, subLength(pieces[j] * es, start));
+            }
+        }
+    }
+
+    private void allreduceRegistered(DType type, Reduction op, int[] pieces, int[] off) {
+        int es = type.bytes();
+        if (off[size] * es > own.regBytes) {
+            throw new IllegalArgumentException(off[size] * es + " bytes exceed the registered region of " + own.regBytes);
+        }
+        long k = beginRound(fingerprint(2, type.ordinal(), off[size]));
+        ByteBuffer reg = own.registered();
+        raise(ShmSegment.IN, k);
+        awaitAll(ShmSegment.IN, k, "allreduce");
+        for (int t = 1; t < size && pieces[rank] > 0; t++) {
+            int j = (rank + t) % size;
+            Reducer.reduce(op, type, reg, off[rank] * es, seg[j].registered(), off[rank] * es, pieces[rank]);
+        }
+        raise(ShmSegment.OUT, k);
+        for (int t = 1; t < size; t++) {
+            int j = (rank + t) % size;
+            waiter.await(seg[j], ShmSegment.OUT, k, "allreduce");
+            Bytes.copy(seg[j].registered(), off[j] * es, reg, off[j] * es, pieces[j] * es);
+        }
+        // peers read our piece's result from our region: wait before the caller packs it again
+        raise(ShmSegment.DONE, k);
+        awaitAll(ShmSegment.DONE, k, "allreduce");
+    }
+
+    // ---- the other collectives ---------------------------------------------------------------
+
+    @Override
+    public void reducescatter(ByteBuffer send, ByteBuffer recv, DType type, Reduction op, int[] pieces) {
+        check();
+        Pieces.check(pieces, size);
+        int es = type.bytes();
+        int[] off = Pieces.offsets(pieces);
+        Bytes.copy(send, off[rank] * es, recv, 0, pieces[rank] * es);
+        if (size == 1) {
+            return;
+        }
+        int maxPiece = 0;
+        for (int n : pieces) {
+            maxPiece = Math.max(maxPiece, n * es);
+        }
+        long tag = fingerprint(3, type.ordinal(), off[size]);
+        for (int start = 0; start < maxPiece; start += block) {
+            long k = beginRound(tag);
+            ByteBuffer mySlot = own.slot(k);
+            for (int j = 0; j < size; j++) {
+                if (j != rank) {
+                    Bytes.copy(send, off[j] * es + start, mySlot, j * block, subLength(pieces[j] * es, start));
+                }
+            }
+            raise(ShmSegment.IN, k);
+            awaitAll(ShmSegment.IN, k, "reducescatter");
+            int mine = subLength(pieces[rank] * es, start);
+            for (int t = 1; t < size && mine > 0; t++) {
+                int j = (rank + t) % size;
+                Reducer.reduce(op, type, recv, start, seg[j].slot(k), rank * block, mine / es);
+            }
+        }
+    }
+
+    @Override
+    public void allgather(ByteBuffer send, ByteBuffer recv, int[] bytesPerRank) {
+        check();
+        Pieces.check(bytesPerRank, size);
+        int[] off = Pieces.offsets(bytesPerRank);
+        Bytes.copy(send, 0, recv, off[rank], bytesPerRank[rank]);
+        int max = 0;
+        for (int n : bytesPerRank) {
+            max = Math.max(max, n);
+        }
+        int slot = own.slotBytes;
+        long tag = fingerprint(4, 0, off[size]);
+        for (int start = 0; start < max && size > 1; start += slot) {
+            long k = beginRound(tag);
+            Bytes.copy(send, start, own.slot(k), 0, sub(bytesPerRank[rank], start, slot));
+            raise(ShmSegment.IN, k);
+            for (int t = 1; t < size; t++) {
+                int j = (rank + t) % size;
+                awaitIn(seg[j], k, "allgather");
+                Bytes.copy(seg[j].slot(k), 0, recv, off[j] + start, sub(bytesPerRank[j], start, slot));
+            }
+        }
+    }
+
+    @Override
+    public void broadcast(ByteBuffer buf, int bytes, int root) {
+        check();
+        if (root < 0 || root >= size) {
+            throw new IllegalArgumentException("broadcast root " + root + " outside [0, " + size + ")");
+        }
+        int slot = own.slotBytes;
+        long tag = fingerprint(5, root, bytes);
+        for (int start = 0; start < bytes && size > 1; start += slot) {
+            int n = Math.min(slot, bytes - start);
+            long k = beginRound(tag);
+            if (rank == root) {
+                Bytes.copy(buf, start, own.slot(k), 0, n);
+                raise(ShmSegment.IN, k);
+            } else {
+                raise(ShmSegment.IN, k);
+                awaitIn(seg[root], k, "broadcast");
+                Bytes.copy(seg[root].slot(k), 0, buf, start, n);
+            }
+        }
+    }
+
+    @Override
+    public void alltoall(ByteBuffer send, int[] sendBytes, ByteBuffer recv, int[] recvBytes) {
+        check();
+        Pieces.check(sendBytes, size);
+        Pieces.check(recvBytes, size);
+        int[] so = Pieces.offsets(sendBytes);
+        int[] ro = Pieces.offsets(recvBytes);
+        Bytes.copy(send, so[rank], recv, ro[rank], sendBytes[rank]);
+        if (size == 1) {
+            return;
+        }
+        int localMax = 0;
+        for (int j = 0; j < size; j++) {
+            localMax = Math.max(localMax, Math.max(sendBytes[j], recvBytes[j]));
+        }
+        int max = globalMax(localMax);
+        for (int start = 0; start < max; start += block) {
+            long k = beginRound(fingerprint(6, 0, max));
+            ByteBuffer mySlot = own.slot(k);
+            for (int j = 0; j < size; j++) {
+                if (j != rank) {
+                    Bytes.copy(send, so[j] + start, mySlot, j * block, sub(sendBytes[j], start, block));
+                }
+            }
+            raise(ShmSegment.IN, k);
+            for (int t = 1; t < size; t++) {
+                int j = (rank + t) % size;
+                awaitIn(seg[j], k, "alltoall");
+                Bytes.copy(seg[j].slot(k), rank * block, recv, ro[j] + start, sub(recvBytes[j], start, block));
+            }
+        }
+    }
+
+    /** The largest of every rank's {@code value} (one round through the slots). */
+    private int globalMax(int value) {
+        long k = beginRound(fingerprint(7, 0, 4));
+        own.slot(k).putInt(0, value);
+        raise(ShmSegment.IN, k);
+        int max = value;
+        for (int j = 0; j < size; j++) {
+            if (j != rank) {
+                awaitIn(seg[j], k, "alltoall sizes");
+                max = Math.max(max, seg[j].slot(k).getInt(0));
+            }
+        }
+        return max;
+    }
+
+    @Override
+    public void barrier() {
+        check();
+        if (size > 1) {
+            long k = beginRound(fingerprint(8, 0, 0));
+            raise(ShmSegment.IN, k);
+            awaitAll(ShmSegment.IN, k, "barrier");
+        }
+    }
+
+    // ---- memory, failure, shutdown ----------------------------------------------------------
+
+    /**
+     * This rank's registered region when {@code bytes} fit in it (an allreduce on exactly that
+     * buffer takes the zero-copy path); a plain direct buffer otherwise. There is one registered
+     * region per communicator: it is handed out once, to the runtime's fusion buffer.
+     */
+    @Override
+    public ByteBuffer allocate(int bytes) {
+        return bytes <= own.regBytes ? own.registered() : Bytes.direct(bytes);
+    }
+
+    /** Bytes of the registered region. */
+    public int registeredBytes() {
+        return own.regBytes;
+    }
+
+    @Override
+    public void abort(String reason) {
+        if (aborted == null) {
+            aborted = reason;
+        }
+        own.setFlag(ShmSegment.ABORT, 1);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            own.close();
+        }
+    }
+
+    void checkAlive(ShmSegment peer, String what) {
+        check();
+        PeerWait.checkPeer(peer, selfPid, what);
+    }
+
+    private void check() {
+        String a = aborted;
+        if (a != null) {
+            throw new CommunicatorException("shm communicator aborted: " + a);
+        }
+    }
+
+    // ---- rounds -------------------------------------------------------------------------------
+
+    /**
+     * Starts round {@code k}: waits until every peer has entered round {@code k-1} (so none is
+     * still reading what this rank wrote in round {@code k-2}, the slot it may now overwrite), then
+     * publishes the fingerprint of the collective for this round's parity.
+     */
+    private long beginRound(long tag) {
+        long k = ++round;
+        if (k > 1) {
+            for (int t = 1; t < size; t++) {
+                waiter.await(seg[(rank + t) % size], ShmSegment.IN, k - 1, "round start");
+            }
+        }
+        roundTag = tag ^ k;
+        own.setFlag(ShmSegment.tagOffset(k), roundTag);
+        return k;
+    }
+
+    private void raise(int flag, long k) {
+        own.setFlag(flag, k);
+    }
+
+    /** Waits for every peer's flag to reach round {@code k}; for IN also checks their fingerprint. */
+    private void awaitAll(int flag, long k, String what) {
+        for (int t = 1; t < size; t++) {
+            ShmSegment peer = seg[(rank + t) % size];
+            if (flag == ShmSegment.IN) {
+                awaitIn(peer, k, what);
+            } else {
+                waiter.await(peer, flag, k, what);
+            }
+        }
+    }
+
+    /** Waits for {@code peer} to publish round {@code k}'s input and checks it runs the same collective. */
+    private void awaitIn(ShmSegment peer, long k, String what) {
+        waiter.await(peer, ShmSegment.IN, k, what);
+        if (peer.flag(ShmSegment.tagOffset(k)) != roundTag) {
+            throw new CommunicatorException("shm: local rank " + peer.rank + " runs a different collective than local rank "
+                    + rank + " in " + what + " (round " + k + "): the ranks are out of step");
+        }
+    }
+
+    private static long fingerprint(int kind, int detail, long bytes) {
+        return ((long) kind << 56) ^ ((long) detail << 48) ^ (bytes * 0x9E37_79B9_7F4A_7C15L);
+    }
+
+    /** Length of the round's sub-block of a piece of {@code pieceBytes} that starts at {@code start}. */
+    private int subLength(int pieceBytes, int start) {
+        return sub(pieceBytes, start, block);
+    }
+
+    private static int sub(int length, int start, int blockBytes) {
+        return Math.max(0, Math.min(blockBytes, length - start));
+    }
+}

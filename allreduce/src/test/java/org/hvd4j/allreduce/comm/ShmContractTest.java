@@ -1,0 +1,62 @@
+package org.hvd4j.allreduce.comm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.hvd4j.allreduce.Reduction;
+import org.hvd4j.tensor.DType;
+import org.junit.jupiter.api.Test;
+
+/** The contract on shared memory, with 64 KiB slots so that collectives take many rounds. */
+class ShmContractTest extends CommunicatorContractTest {
+    @Override
+    List<Communicator> group(int n) throws Exception {
+        return Groups.shm(n, 64 << 10, 4 << 20);
+    }
+
+    @Test
+    void registeredRegionTakesTheZeroCopyPathWithTheSameBits() throws Exception {
+        List<Communicator> g = group(3);
+        try {
+            int count = 500_003;
+            List<String> errors = Groups.run(g, c -> {
+                ByteBuffer reg = c.allocate(4 * count);
+                ByteBuffer plain = Bytes.direct(4 * count);
+                java.util.Random r = new java.util.Random(c.rank());
+                for (int i = 0; i < count; i++) {
+                    float v = (float) r.nextGaussian();
+                    reg.putFloat(4 * i, v);
+                    plain.putFloat(4 * i, v);
+                }
+                int[] pieces = Pieces.balanced(count, c.size());
+                c.allreduce(reg, DType.FLOAT32, Reduction.SUM, pieces);
+                c.allreduce(plain, DType.FLOAT32, Reduction.SUM, pieces);
+                for (int i = 0; i < count; i++) {
+                    if (reg.getInt(4 * i) != plain.getInt(4 * i)) {
+                        return "element " + i + " differs";
+                    }
+                }
+                return "";
+            });
+            errors.forEach(e -> assertEquals("", e));
+        } finally {
+            Groups.close(g);
+        }
+    }
+
+    @Test
+    void segmentFilesAreGoneOnceTheGroupIsUp() throws Exception {
+        List<Communicator> g = group(2);
+        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+            long mine = files.filter(p -> p.getFileName().toString().startsWith("hvd4j-test")
+                    && p.getFileName().toString().endsWith("-p" + ProcessHandle.current().pid())).count();
+            assertEquals(0, mine, "segments are unlinked as soon as every rank has mapped them");
+        } finally {
+            Groups.close(g);
+        }
+    }
+}
