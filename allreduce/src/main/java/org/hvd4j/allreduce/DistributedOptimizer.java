@@ -1,0 +1,213 @@
+package org.hvd4j.allreduce;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.hvd4j.allreduce.comm.Bytes;
+import org.hvd4j.allreduce.comm.HalfFloats;
+import org.hvd4j.nn.optim.Optimizer;
+import org.hvd4j.nn.optim.OptimizerDecorator;
+import org.hvd4j.tensor.DType;
+import org.hvd4j.tensor.Tensor;
+
+/**
+ * Horovod's {@code DistributedOptimizer}: wraps any optimizer so that every rank steps with the
+ * gradients averaged over all ranks.
+ *
+ * <p>Each parameter's gradient-ready hook starts an asynchronous in-place allreduce named after
+ * the parameter ({@code grad.fc1.weight}) the moment its gradient is final, so communication of
+ * the last layers overlaps the backward pass of the first ones; {@link #step()} waits for what is
+ * still in flight ({@link #synchronize()}) and then steps the wrapped optimizer. A parameter whose
+ * hook did not fire this step (unused in this rank's forward pass) is allreduced at
+ * {@code step()} anyway, with zeros if it has no gradient, so every rank submits the same names.
+ *
+ * <p>Options: the reduction (AVERAGE by default; SUM), {@code backwardPassesPerStep} (gradient
+ * accumulation: gradients add up locally over that many backward passes and are allreduced on
+ * the last; scale the loss by {@code 1/k} yourself, as with Horovod), compression of what is sent
+ * (fp16, bf16), and a gradient predivide factor {@code f}: gradients are multiplied by {@code 1/f}
+ * before the sum and by {@code f/n} after it (average only), which keeps fp16 sums in range.
+ *
+ * <p>To clip gradients, call {@link #synchronize()}, clip, then {@link #step()}: a step after an
+ * explicit synchronize does not synchronize again.
+ */
+public final class DistributedOptimizer extends OptimizerDecorator {
+    private final HvdRuntime rt;
+    private final Reduction op;
+    private final int passesPerStep;
+    private final Compression compression;
+    private final double prescale;
+    private final double postscale;
+    private final List<Tensor> params;
+    private final String[] names;
+    private final int[] passes;
+    private final Handle<?>[] handles;
+    private final ByteBuffer[] wire;
+    private boolean synchronizedThisStep;
+
+    private DistributedOptimizer(Builder b) {
+        super(b.inner);
+        this.rt = b.runtime != null ? b.runtime : Hvd.runtime();
+        this.op = b.op;
+        this.passesPerStep = b.backwardPassesPerStep;
+        this.compression = b.compression;
+        if (op != Reduction.AVERAGE && op != Reduction.SUM) {
+            throw new IllegalArgumentException("DistributedOptimizer reduces gradients by AVERAGE or SUM, got " + op);
+        }
+        this.prescale = op == Reduction.AVERAGE ? 1.0 / b.predivide : 1.0;
+        this.postscale = op == Reduction.AVERAGE ? b.predivide : 1.0;
+        this.params = parameters();
+        int n = params.size();
+        names = new String[n];
+        passes = new int[n];
+        handles = new Handle<?>[n];
+        wire = new ByteBuffer[n];
+        for (int i = 0; i < n; i++) {
+            Tensor p = params.get(i);
+            if (p.dtype() != DType.FLOAT32) {
+                throw new IllegalArgumentException("parameter " + p.describe() + " is " + p.dtype() + "; gradients are float32");
+            }
+            names[i] = "grad." + (p.name() != null ? p.name() : Integer.toString(i));
+            int index = i;
+            p.onGradReady(t -> gradReady(index));
+        }
+    }
+
+    /** Wraps {@code inner} with the defaults (average, one backward pass per step, no compression). */
+    public static DistributedOptimizer wrap(Optimizer inner) {
+        return builder(inner).build();
+    }
+
+    public static Builder builder(Optimizer inner) {
+        return new Builder(inner);
+    }
+
+    /** Options of {@link DistributedOptimizer}. */
+    public static final class Builder {
+        private final Optimizer inner;
+        private HvdRuntime runtime;
+        private Reduction op = Reduction.AVERAGE;
+        private int backwardPassesPerStep = 1;
+        private Compression compression = Compression.NONE;
+        private double predivide = 1.0;
+
+        private Builder(Optimizer inner) {
+            this.inner = inner;
+        }
+
+        /** The runtime to use (default: the process's, from {@link Hvd#init()}). */
+        public Builder runtime(HvdRuntime rt) {
+            this.runtime = rt;
+            return this;
+        }
+
+        /** AVERAGE (default) or SUM. */
+        public Builder op(Reduction reduction) {
+            this.op = reduction;
+            return this;
+        }
+
+        public Builder backwardPassesPerStep(int k) {
+            if (k < 1) {
+                throw new IllegalArgumentException("backwardPassesPerStep must be >= 1, got " + k);
+            }
+            this.backwardPassesPerStep = k;
+            return this;
+        }
+
+        public Builder compression(Compression c) {
+            this.compression = c;
+            return this;
+        }
+
+        /** Horovod's {@code gradient_predivide_factor} (average only). */
+        public Builder gradientPredivideFactor(double f) {
+            if (!(f > 0) || Double.isInfinite(f)) {
+                throw new IllegalArgumentException("gradient predivide factor must be > 0, got " + f);
+            }
+            this.predivide = f;
+            return this;
+        }
+
+        public DistributedOptimizer build() {
+            return new DistributedOptimizer(this);
+        }
+    }
+
+    private void gradReady(int i) {
+        int c = ++passes[i];
+        if (c > passesPerStep) {
+            throw new IllegalStateException("the gradient of " + params.get(i).describe() + " was computed " + c
+                    + " times before step(), more than backwardPassesPerStep = " + passesPerStep
+                    + ": call step() (or zeroGrad()) after every " + passesPerStep + " backward passes");
+        }
+        if (c == passesPerStep) {
+            submit(i);
+        }
+    }
+
+    private void submit(int i) {
+        Tensor p = params.get(i);
+        Tensor g = p.grad();
+        if (g == null) {
+            g = p.gradBuffer();
+            g.backend().fill(g, 0f);
+            p.markGradWritten();
+        }
+        DType t = compression.wireType();
+        if (t == null) {
+            handles[i] = rt.allreduceAsync(g, names[i], op, prescale, postscale);
+            return;
+        }
+        int n = g.numel();
+        if (wire[i] == null) {
+            wire[i] = Bytes.direct(2 * n);
+        }
+        HalfFloats.floatsToHalves(t, hostFloats(g), 0, wire[i], 0, n);
+        handles[i] = rt.allreduceAsync(wire[i], t, n, names[i], op, prescale, postscale);
+    }
+
+    /** Waits for every gradient's allreduce (submitting those whose hooks did not fire). */
+    public void synchronize() {
+        for (int i = 0; i < handles.length; i++) {
+            if (handles[i] == null) {
+                submit(i);
+            }
+        }
+        DType t = compression.wireType();
+        for (int i = 0; i < handles.length; i++) {
+            handles[i].await();
+            handles[i] = null;
+            passes[i] = 0;
+            if (t != null) {
+                Tensor g = params.get(i).grad();
+                ByteBuffer host = g.backend().hostBytes(g);
+                if (host != null) {
+                    HalfFloats.halvesToFloats(t, wire[i], 0, host, 0, g.numel());
+                } else {
+                    ByteBuffer staged = Bytes.direct(4 * g.numel());
+                    HalfFloats.halvesToFloats(t, wire[i], 0, staged, 0, g.numel());
+                    g.backend().copyFromHost(staged, 0, g, 0, g.numel());
+                }
+            }
+        }
+        synchronizedThisStep = true;
+    }
+
+    /** Synchronizes (unless {@link #synchronize()} was called since the last step), then steps. */
+    @Override
+    public void step() {
+        if (!synchronizedThisStep) {
+            synchronize();
+        }
+        synchronizedThisStep = false;
+        super.step();
+    }
+
+    private static ByteBuffer hostFloats(Tensor g) {
+        ByteBuffer host = g.backend().hostBytes(g);
+        if (host == null) {
+            host = Bytes.direct(4 * g.numel());
+            g.backend().copyToHost(g, 0, g.numel(), host, 0);
+        }
+        return host;
+    }
+}

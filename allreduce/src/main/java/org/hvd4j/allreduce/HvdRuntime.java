@@ -1,0 +1,352 @@
+package org.hvd4j.allreduce;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.hvd4j.allreduce.comm.Bytes;
+import org.hvd4j.allreduce.comm.Communicator;
+import org.hvd4j.allreduce.runtime.Bootstrap;
+import org.hvd4j.allreduce.runtime.Hvd4jNames;
+import org.hvd4j.allreduce.runtime.Node;
+import org.hvd4j.allreduce.runtime.OpKind;
+import org.hvd4j.allreduce.runtime.Outcome;
+import org.hvd4j.allreduce.runtime.Payload;
+import org.hvd4j.allreduce.runtime.Request;
+import org.hvd4j.tensor.DType;
+import org.hvd4j.tensor.Shape;
+import org.hvd4j.tensor.Tensor;
+
+/**
+ * One rank's membership in a job, with every collective. {@link Hvd} is the static face of the
+ * process's runtime; tests run several runtimes in one JVM (ranks as threads).
+ *
+ * <p><b>Names.</b> Collectives are matched across ranks by name. A name may be given (the
+ * distributed optimizer uses the parameter's dotted name); without one, each kind of collective
+ * is numbered in call order ({@code allreduce.noname.3}), which matches as long as every rank
+ * calls the same collectives in the same order.
+ *
+ * <p><b>Tensors.</b> In-place collectives (allreduce, broadcast) write into the given tensor;
+ * do not read or write it until the handle completes. Others return a new tensor, allocated in
+ * the awaiting thread's scope.
+ */
+public final class HvdRuntime implements AutoCloseable {
+    private final Node node;
+    private final RankInfo info;
+    private final Map<OpKind, Integer> unnamed = new HashMap<>();
+
+    private HvdRuntime(Node node) {
+        this.node = node;
+        this.info = node.placement();
+    }
+
+    /** Joins the job described by {@code job} (blocks until every rank has arrived). */
+    public static HvdRuntime start(JobConfig job) {
+        try {
+            return new HvdRuntime(Bootstrap.start(job));
+        } catch (IOException e) {
+            throw new HvdException("rank " + job.ranks().rank() + " could not join the job: " + e.getMessage(), e);
+        }
+    }
+
+    public int rank() {
+        return info.rank();
+    }
+
+    public int size() {
+        return info.size();
+    }
+
+    public int localRank() {
+        return info.localRank();
+    }
+
+    public int localSize() {
+        return info.localSize();
+    }
+
+    public int crossRank() {
+        return info.crossRank();
+    }
+
+    public int crossSize() {
+        return info.crossSize();
+    }
+
+    /** Rank, size and placement. */
+    public RankInfo placement() {
+        return info;
+    }
+
+    /** The transport in use ({@code shm}, {@code tcp}, {@code hierarchical(shm+tcp)}, {@code solo}). */
+    public String transport() {
+        return node.transport();
+    }
+
+    /**
+     * The data plane, for benchmarks and transport tests: its collectives bypass negotiation, so
+     * every rank must call the same ones in the same order and with the same sizes.
+     */
+    public Communicator communicator() {
+        return node.communicator();
+    }
+
+    // ---- allreduce -----------------------------------------------------------------------------
+
+    /** In place: {@code t} becomes the element-wise {@code op} over all ranks. */
+    public Handle<Tensor> allreduceAsync(Tensor t, String name, Reduction op) {
+        return allreduceAsync(t, name, op, 1.0, 1.0);
+    }
+
+    /**
+     * In place, with Horovod's scale factors: {@code t = postscale * op(prescale * t_r)} (for
+     * AVERAGE, {@code postscale} also divides by the number of contributing ranks).
+     */
+    public Handle<Tensor> allreduceAsync(Tensor t, String name, Reduction op, double prescale, double postscale) {
+        checkReduction(op, t.dtype(), t.describe());
+        Request r = request(OpKind.ALLREDUCE, name, t.dtype(), t.shape().dims(), op, -1, prescale, postscale, new int[0]);
+        return new Handle<>(node.engine().submit(r, Payload.of(t)), o -> t);
+    }
+
+    /** Allreduce in place, blocking. */
+    public void allreduceInPlace(Tensor t, Reduction op) {
+        allreduceAsync(t, null, op).await();
+    }
+
+    /** A new tensor holding the reduction of {@code t} over all ranks ({@code t} is unchanged). */
+    public Tensor allreduce(Tensor t, Reduction op) {
+        Tensor out = Tensor.empty(t.backend(), t.dtype(), t.shape());
+        t.backend().copy(t, out);
+        allreduceInPlace(out, op);
+        return out;
+    }
+
+    /** In place on a host buffer of {@code count} elements of {@code type} (direct, native order). */
+    public Handle<ByteBuffer> allreduceAsync(ByteBuffer buf, DType type, int count, String name, Reduction op) {
+        return allreduceAsync(buf, type, count, name, op, 1.0, 1.0);
+    }
+
+    /** In place on a host buffer, with scale factors as in {@link #allreduceAsync(Tensor, String, Reduction, double, double)}. */
+    public Handle<ByteBuffer> allreduceAsync(ByteBuffer buf, DType type, int count, String name, Reduction op,
+                                             double prescale, double postscale) {
+        checkReduction(op, type, name == null ? "buffer" : "'" + name + "'");
+        Request r = request(OpKind.ALLREDUCE, name, type, new int[] {count}, op, -1, prescale, postscale, new int[0]);
+        return new Handle<>(node.engine().submit(r, Payload.of(buf, type, count)), o -> buf);
+    }
+
+    /** In place on a Java array. */
+    public void allreduce(float[] data, Reduction op) {
+        ByteBuffer b = Bytes.direct(4 * data.length);
+        b.asFloatBuffer().put(0, data);
+        allreduceAsync(b, DType.FLOAT32, data.length, null, op).await();
+        b.asFloatBuffer().get(0, data);
+    }
+
+    /** In place on a Java array. */
+    public void allreduce(double[] data, Reduction op) {
+        ByteBuffer b = Bytes.direct(8 * data.length);
+        b.asDoubleBuffer().put(0, data);
+        allreduceAsync(b, DType.FLOAT64, data.length, null, op).await();
+        b.asDoubleBuffer().get(0, data);
+    }
+
+    /** In place on a Java array (SUM, MIN, MAX, PRODUCT). */
+    public void allreduce(int[] data, Reduction op) {
+        ByteBuffer b = Bytes.direct(4 * data.length);
+        b.asIntBuffer().put(0, data);
+        allreduceAsync(b, DType.INT32, data.length, null, op).await();
+        b.asIntBuffer().get(0, data);
+    }
+
+    /** In place on a Java array (SUM, MIN, MAX, PRODUCT). */
+    public void allreduce(long[] data, Reduction op) {
+        ByteBuffer b = Bytes.direct(8 * data.length);
+        b.asLongBuffer().put(0, data);
+        allreduceAsync(b, DType.INT64, data.length, null, op).await();
+        b.asLongBuffer().get(0, data);
+    }
+
+    /** The mean of each value over all ranks (for logged loss, accuracy, throughput). */
+    public double[] averageMetrics(double... values) {
+        double[] v = values.clone();
+        allreduce(v, Reduction.AVERAGE);
+        return v;
+    }
+
+    // ---- broadcast -----------------------------------------------------------------------------
+
+    /** In place: every rank's {@code t} becomes rank {@code root}'s. */
+    public Handle<Tensor> broadcastAsync(Tensor t, int root, String name) {
+        Request r = request(OpKind.BROADCAST, name, t.dtype(), t.shape().dims(), Reduction.SUM, root, 1, 1, new int[0]);
+        return new Handle<>(node.engine().submit(r, Payload.of(t)), o -> t);
+    }
+
+    public void broadcast(Tensor t, int root) {
+        broadcastAsync(t, root, null).await();
+    }
+
+    /** In place on a host buffer of {@code count} elements. */
+    public void broadcast(ByteBuffer buf, DType type, int count, int root, String name) {
+        Request r = request(OpKind.BROADCAST, name, type, new int[] {count}, Reduction.SUM, root, 1, 1, new int[0]);
+        new Handle<>(node.engine().submit(r, Payload.of(buf, type, count)), o -> buf).await();
+    }
+
+    public void broadcast(float[] data, int root) {
+        ByteBuffer b = Bytes.direct(4 * data.length);
+        b.asFloatBuffer().put(0, data);
+        broadcast(b, DType.FLOAT32, data.length, root, null);
+        b.asFloatBuffer().get(0, data);
+    }
+
+    public void broadcast(long[] data, int root) {
+        ByteBuffer b = Bytes.direct(8 * data.length);
+        b.asLongBuffer().put(0, data);
+        broadcast(b, DType.INT64, data.length, root, null);
+        b.asLongBuffer().get(0, data);
+    }
+
+    public void broadcast(byte[] data, int root) {
+        ByteBuffer b = Bytes.direct(data.length);
+        b.put(0, data);
+        broadcast(b, DType.UINT8, data.length, root, null);
+        b.get(0, data);
+    }
+
+    // ---- allgather, reducescatter, alltoall --------------------------------------------------------
+
+    /** Concatenates every rank's {@code t} along the first dimension, which may differ between ranks. */
+    public Handle<Tensor> allgatherAsync(Tensor t, String name) {
+        Request r = request(OpKind.ALLGATHER, name, t.dtype(), t.shape().dims(), Reduction.SUM, -1, 1, 1, new int[0]);
+        return new Handle<>(node.engine().submit(r, Payload.of(t)), o -> toTensor(t, o));
+    }
+
+    public Tensor allgather(Tensor t) {
+        return allgatherAsync(t, null).await();
+    }
+
+    /** Every rank's values, concatenated in rank order (lengths may differ). */
+    public float[] allgather(float[] data) {
+        ByteBuffer b = Bytes.direct(4 * data.length);
+        b.asFloatBuffer().put(0, data);
+        Outcome o = awaitOutcome(gatherBytes(b, DType.FLOAT32, data.length, null));
+        float[] out = new float[o.data().capacity() / 4];
+        o.data().asFloatBuffer().get(0, out);
+        return out;
+    }
+
+    /** Every rank's values, concatenated in rank order (lengths may differ). */
+    public long[] allgather(long[] data) {
+        ByteBuffer b = Bytes.direct(8 * data.length);
+        b.asLongBuffer().put(0, data);
+        Outcome o = awaitOutcome(gatherBytes(b, DType.INT64, data.length, null));
+        long[] out = new long[o.data().capacity() / 8];
+        o.data().asLongBuffer().get(0, out);
+        return out;
+    }
+
+    CompletableFuture<Outcome> gatherBytes(ByteBuffer b, DType type, int count, String name) {
+        Request r = request(OpKind.ALLGATHER, name, type, new int[] {count}, Reduction.SUM, -1, 1, 1, new int[0]);
+        return node.engine().submit(r, Payload.of(b, type, count));
+    }
+
+    /**
+     * Reduces {@code t} over all ranks and gives rank {@code r} its share of the first dimension
+     * (rows {@code [r*D/N ...]}, the first {@code D mod N} ranks one row more).
+     */
+    public Handle<Tensor> reducescatterAsync(Tensor t, String name, Reduction op) {
+        checkReduction(op, t.dtype(), t.describe());
+        Request r = request(OpKind.REDUCESCATTER, name, t.dtype(), t.shape().dims(), op, -1, 1, 1, new int[0]);
+        return new Handle<>(node.engine().submit(r, Payload.of(t)), o -> toTensor(t, o));
+    }
+
+    /** Horovod's default reduction for reducescatter is AVERAGE. */
+    public Tensor reducescatter(Tensor t, Reduction op) {
+        return reducescatterAsync(t, null, op).await();
+    }
+
+    /** Result of {@link #alltoall}: the rows received, and how many came from each rank. */
+    public record AlltoallResult(Tensor tensor, int[] receivedSplits) {
+    }
+
+    /** Sends rows {@code [s_0+..+s_{j-1}, +s_j)} of {@code t} to rank {@code j}; receives each rank's rows for this one. */
+    public Handle<AlltoallResult> alltoallAsync(Tensor t, int[] splits, String name) {
+        Request r = request(OpKind.ALLTOALL, name, t.dtype(), t.shape().dims(), Reduction.SUM, -1, 1, 1, splits.clone());
+        return new Handle<>(node.engine().submit(r, Payload.of(t)),
+                o -> new AlltoallResult(toTensor(t, o), o.receivedSplits()));
+    }
+
+    public AlltoallResult alltoall(Tensor t, int[] splits) {
+        return alltoallAsync(t, splits, null).await();
+    }
+
+    // ---- synchronisation -----------------------------------------------------------------------
+
+    /** Returns once every rank has called it. */
+    public void barrier() {
+        Request r = request(OpKind.BARRIER, null, DType.UINT8, new int[0], Reduction.SUM, -1, 1, 1, new int[0]);
+        awaitOutcome(node.engine().submit(r, Payload.of(Bytes.direct(0), DType.UINT8, 0)));
+    }
+
+    /**
+     * For a rank that has run out of data: blocks, taking part in the other ranks' allreduces
+     * with zeros (an average counts only the ranks that contributed), until every rank has joined;
+     * returns the rank that joined last.
+     */
+    public int join() {
+        Request r = new Request(rank(), Hvd4jNames.JOIN, OpKind.JOIN, DType.UINT8, new int[0], Reduction.SUM, -1, 1, 1,
+                new int[0]);
+        return awaitOutcome(node.engine().submit(r, Payload.of(Bytes.direct(0), DType.UINT8, 0))).lastJoined();
+    }
+
+    /** Broadcasts a small serialisable value from {@code root}; see {@link ObjectCollectives}. */
+    public <T extends java.io.Serializable> T broadcastObject(T value, int root) {
+        return ObjectCollectives.broadcast(this, value, root);
+    }
+
+    /** Every rank's small serialisable value, by rank. */
+    public <T extends java.io.Serializable> java.util.List<T> allgatherObject(T value) {
+        return ObjectCollectives.allgather(this, value);
+    }
+
+    /** Stops every rank's runtime (Horovod's {@code shutdown}) and releases this one's resources. */
+    public void shutdown() {
+        node.shutdown(10_000);
+    }
+
+    @Override
+    public void close() {
+        shutdown();
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private Request request(OpKind kind, String name, DType type, int[] shape, Reduction op, int root, double pre,
+                            double post, int[] splits) {
+        return new Request(rank(), name != null ? name : autoName(kind), kind, type, shape, op, root, pre, post, splits);
+    }
+
+    private synchronized String autoName(OpKind kind) {
+        int n = unnamed.merge(kind, 1, Integer::sum);
+        return kind.label() + ".noname." + n;
+    }
+
+    private static void checkReduction(Reduction op, DType type, String what) {
+        if (op == Reduction.AVERAGE && !type.isFloatingPoint()) {
+            throw new IllegalArgumentException("AVERAGE of " + what + " needs a floating-point type, it is " + type
+                    + ": use SUM and divide");
+        }
+    }
+
+    private static Outcome awaitOutcome(CompletableFuture<Outcome> f) {
+        return new Handle<>(f, o -> o).await();
+    }
+
+    private static Tensor toTensor(Tensor like, Outcome o) {
+        Tensor out = Tensor.empty(like.backend(), like.dtype(), Shape.of(o.shape()));
+        if (out.numel() > 0) {
+            out.backend().copyFromHost(o.data(), 0, out, 0, out.numel());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,206 @@
+package org.hvd4j.allreduce.runtime;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.hvd4j.allreduce.HvdException;
+import org.hvd4j.allreduce.comm.Communicator;
+import org.hvd4j.allreduce.comm.CommunicatorException;
+
+/**
+ * One rank's side of the runtime (Horovod's background thread). Callers {@link #submit} a
+ * request with its payload from any thread: the entry goes into a table keyed by name and the
+ * request straight to the coordinator, so negotiation starts while the backward pass goes on.
+ * The engine thread receives the coordinator's response lists and executes them in order on the
+ * communicator, completing each entry's future.
+ *
+ * <p>Failure: any error of the communicator or of the control link stops the engine; every entry
+ * in flight and every later submission fails with the reason (an {@link HvdException}). The
+ * other ranks learn about it from the coordinator, which sees this rank's link close.
+ */
+public final class Engine implements AutoCloseable {
+    private final int rank;
+    private final Communicator comm;
+    private final ControlLink link;
+    private final Timeline timeline;
+    private final CollectiveRunner runner;
+    private final Map<String, Entry> table = new ConcurrentHashMap<>();
+    private final Object lock = new Object();
+    private final Thread thread;
+    private volatile String stopped;
+
+    Engine(int rank, Communicator comm, ControlLink link, RuntimeConfig cfg, Timeline timeline) {
+        this.rank = rank;
+        this.comm = comm;
+        this.link = link;
+        this.timeline = timeline;
+        this.runner = new CollectiveRunner(comm, new FusionBuffer(comm, cfg.fusionThresholdBytes()), timeline);
+        this.thread = new Thread(this::run, "hvd4j-engine-" + rank);
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /** Submits {@code request} (its rank field must be this rank's); the future completes when it ran. */
+    public CompletableFuture<Outcome> submit(Request request, Payload payload) {
+        CompletableFuture<Outcome> f = new CompletableFuture<>();
+        synchronized (lock) {
+            if (stopped != null) {
+                f.completeExceptionally(new HvdException(stopped));
+                return f;
+            }
+            Entry e = new Entry(request, payload, f);
+            if (table.putIfAbsent(request.name(), e) != null) {
+                f.completeExceptionally(new HvdException("rank " + rank + " submitted a second collective named '"
+                        + request.name() + "' while the first is in flight: names must be unique until they complete"));
+                return f;
+            }
+            if (timeline != null) {
+                timeline.begin(request.name(), "NEGOTIATE_" + request.kind().name());
+            }
+            try {
+                link.send(Messages.encodeRequests(new Messages.RequestList(rank, List.of(request), false)));
+            } catch (IOException ex) {
+                stop("lost the control connection to the coordinator (rank 0): " + ex.getMessage(), true);
+            }
+        }
+        return f;
+    }
+
+    /** Asks every rank to stop once what is already ready has run (Horovod's {@code shutdown}). */
+    public void requestShutdown() {
+        synchronized (lock) {
+            if (stopped != null) {
+                return;
+            }
+            try {
+                link.send(Messages.encodeRequests(new Messages.RequestList(rank, List.of(), true)));
+            } catch (IOException e) {
+                stop("shut down (the coordinator was already gone)", false);
+            }
+        }
+    }
+
+    /** Waits until the engine thread has ended (after a SHUTDOWN or ABORT response, or a failure). */
+    public void awaitStop(long millis) throws InterruptedException {
+        thread.join(millis);
+    }
+
+    /** Null while running; the reason it stopped otherwise. */
+    public String stoppedReason() {
+        return stopped;
+    }
+
+    private void run() {
+        try {
+            while (stopped == null) {
+                for (Response r : Messages.decodeResponses(link.receive())) {
+                    if (!execute(r)) {
+                        return;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            stop("lost the control connection to the coordinator (rank 0): " + e.getMessage()
+                    + "; rank 0 probably failed: look at its output for the first error", true);
+        } catch (RuntimeException e) {
+            stop("the engine of rank " + rank + " failed: " + e, true);
+        }
+    }
+
+    /** Runs one response; false when the engine must stop. */
+    private boolean execute(Response r) {
+        switch (r.kind()) {
+            case SHUTDOWN -> {
+                stop(r.message(), false);
+                return false;
+            }
+            case ABORT -> {
+                stop(r.message(), true);
+                return false;
+            }
+            case ERROR -> {
+                for (String n : r.names()) {
+                    Entry e = take(n);
+                    if (e != null) {
+                        e.future().completeExceptionally(new HvdException(r.message()));
+                    }
+                }
+                return true;
+            }
+            case JOIN -> {
+                Entry e = take(Hvd4jNames.JOIN);
+                if (e != null) {
+                    e.future().complete(new Outcome(null, null, null, r.lastJoined()));
+                }
+                return true;
+            }
+            default -> {
+                Entry[] entries = new Entry[r.names().size()];
+                for (int i = 0; i < entries.length; i++) {
+                    entries[i] = take(r.names().get(i));
+                    if (entries[i] == null && !table.containsKey(Hvd4jNames.JOIN)) {
+                        stop("rank " + rank + " was told to run " + r.kind().label() + " of '" + r.names().get(i)
+                                + "', which it never submitted (internal error: please report it)", true);
+                        return false;
+                    }
+                }
+                try {
+                    Outcome[] out = runner.run(r, entries);
+                    for (int i = 0; i < entries.length; i++) {
+                        if (entries[i] != null) {
+                            entries[i].future().complete(out[i]);
+                        }
+                    }
+                } catch (CommunicatorException | IllegalArgumentException | IllegalStateException e) {
+                    HvdException failure = new HvdException(r.kind().label() + " of " + r.names() + " failed on rank " + rank
+                            + ": " + e.getMessage(), e);
+                    for (Entry en : entries) {
+                        if (en != null) {
+                            en.future().completeExceptionally(failure);
+                        }
+                    }
+                    stop(failure.getMessage(), true);
+                    return false;
+                }
+                return true;
+            }
+        }
+    }
+
+    private Entry take(String name) {
+        Entry e = table.remove(name);
+        if (e != null && timeline != null) {
+            timeline.end(name);
+        }
+        return e;
+    }
+
+    /** Stops: fails what is in flight and refuses what comes; {@code abort} also breaks the communicator. */
+    private void stop(String reason, boolean abort) {
+        List<Entry> left;
+        synchronized (lock) {
+            if (stopped != null) {
+                return;
+            }
+            stopped = reason == null ? "stopped" : reason;
+            left = new ArrayList<>(table.values());
+            table.clear();
+        }
+        if (abort) {
+            comm.abort(stopped);
+        }
+        for (Entry e : left) {
+            e.future().completeExceptionally(new HvdException(stopped));
+        }
+        link.close();
+    }
+
+    @Override
+    public void close() {
+        stop("Horovod has been shut down on rank " + rank, false);
+        thread.interrupt();
+    }
+}

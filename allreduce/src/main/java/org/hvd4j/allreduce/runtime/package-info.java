@@ -1,0 +1,8 @@
+/**
+ * How collectives are agreed on and run: every rank's {@link org.hvd4j.allreduce.runtime.Engine}
+ * sends requests to the coordinator on rank 0, which matches them by name, checks them, fuses
+ * them and answers every rank with the same ordered response list; the engines execute it on the
+ * communicator. Also the stall inspector, the timeline, the runtime settings, and the start-up
+ * sequence ({@link org.hvd4j.allreduce.runtime.Bootstrap}).
+ */
+package org.hvd4j.allreduce.runtime;

@@ -1,0 +1,218 @@
+package org.hvd4j.benchmarks;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.hvd4j.allreduce.Hvd;
+import org.hvd4j.allreduce.HvdRuntime;
+import org.hvd4j.allreduce.JobEnvironment;
+import org.hvd4j.allreduce.Reduction;
+import org.hvd4j.allreduce.comm.Bytes;
+import org.hvd4j.allreduce.comm.Communicator;
+import org.hvd4j.allreduce.comm.Pieces;
+import org.hvd4j.tensor.DType;
+import org.hvd4j.tensor.Tensor;
+import org.hvd4j.tensor.cpu.CpuBackend;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code allreduce-bench}: allreduce bandwidth in the format of nccl-tests, for float32 SUM over
+ * a sweep of sizes, on every rank of the job it runs in (under hvdrun, mpirun, ...).
+ *
+ * <p>Two paths per size: {@code transport} calls the communicator directly on a buffer of the
+ * benchmark's own (as nccl-tests calls NCCL), {@code hvd} goes through {@code Hvd.allreduce} on a
+ * tensor: negotiation with the coordinator, the fusion buffer, scale — what a training step pays.
+ * Times are the mean over {@code --iters} calls after {@code --warmup}, the slowest rank's.
+ * {@code algbw = size / time}; {@code busbw = algbw · 2(n-1)/n}, the bytes each rank's link
+ * carries per second, comparable with the link's speed. {@code --check} fills rank {@code r}'s
+ * element {@code i} with {@code (r+1)·(i mod 7 + 1)} and counts elements that differ from the
+ * exact sum.
+ */
+@Command(name = "allreduce-bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Allreduce bandwidth (nccl-tests format) of hvd4j's transports.")
+public final class AllreduceBench implements Callable<Integer> {
+    @Option(names = "--sizes", description = "byte range min:max, suffixes K M G (default: ${DEFAULT-VALUE})",
+            defaultValue = "4K:64M")
+    String sizes;
+
+    @Option(names = "--factor", description = "size step factor (default: ${DEFAULT-VALUE})", defaultValue = "4")
+    int factor;
+
+    @Option(names = "--op", description = "sum, min, max or prod (default: ${DEFAULT-VALUE})", defaultValue = "sum")
+    String op;
+
+    @Option(names = "--iters", description = "timed calls per size (default: ${DEFAULT-VALUE})", defaultValue = "20")
+    int iters;
+
+    @Option(names = "--warmup", description = "untimed calls per size (default: ${DEFAULT-VALUE})", defaultValue = "5")
+    int warmup;
+
+    @Option(names = "--check", description = "verify every result and count wrong elements")
+    boolean check;
+
+    @Option(names = "--path", description = "transport (a buffer of the benchmark's), staged (the transport's own "
+            + "buffer, as the fusion buffer), hvd (Hvd.allreduce on a tensor), both (transport and hvd) or all "
+            + "(default: ${DEFAULT-VALUE})", defaultValue = "both")
+    String path;
+
+    @Option(names = "--csv", description = "also append rows to this CSV file (rank 0)")
+    java.nio.file.Path csv;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new AllreduceBench()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Reduction red = switch (op) {
+            case "sum" -> Reduction.SUM;
+            case "min" -> Reduction.MIN;
+            case "max" -> Reduction.MAX;
+            case "prod" -> Reduction.PRODUCT;
+            default -> throw new IllegalArgumentException("--op must be sum, min, max or prod, got " + op);
+        };
+        String[] range = sizes.split(":");
+        long lo = parseBytes(range[0]);
+        long hi = parseBytes(range.length > 1 ? range[1] : range[0]);
+        Hvd.init(JobEnvironment.detect());
+        HvdRuntime rt = Hvd.runtime();
+        int n = rt.size();
+        boolean root = rt.rank() == 0;
+        if (root) {
+            System.out.printf(Locale.ROOT, "# allreduce-bench: %d ranks, %d hosts, transport %s, op %s, float32, "
+                    + "%d warm-up + %d timed calls per size%n", n, rt.crossSize(), rt.transport(), op, warmup, iters);
+            System.out.printf(Locale.ROOT, "# %9s %12s %6s %6s %10s %8s %8s %7s%n", "size", "count", "path", "redop",
+                    "time", "algbw", "busbw", "#wrong");
+            System.out.printf(Locale.ROOT, "# %9s %12s %6s %6s %10s %8s %8s %7s%n", "(B)", "(elements)", "", "", "(us)",
+                    "(GB/s)", "(GB/s)", "");
+        }
+        List<String> rows = new ArrayList<>();
+        for (long bytes = lo; bytes <= hi; bytes *= factor) {
+            int count = (int) (bytes / 4);
+            for (String p : path.equals("all") ? new String[] {"transport", "staged", "hvd"}
+                    : path.equals("both") ? new String[] {"transport", "hvd"} : new String[] {path}) {
+                double[] r = p.equals("hvd") ? viaHvd(rt, count, red) : transport(rt, count, red, p.equals("staged"));
+                double us = r[0] * 1e6;
+                double algbw = bytes / r[0] / 1e9;
+                double busbw = algbw * 2.0 * (n - 1) / n;
+                String row = String.format(Locale.ROOT, "  %9d %12d %6s %6s %10.1f %8.2f %8.2f %7s", bytes, count, p, op,
+                        us, algbw, busbw, check ? Long.toString((long) r[1]) : "N/A");
+                if (root) {
+                    System.out.println(row);
+                }
+                rows.add(String.join(",", rt.transport(), Integer.toString(n), Long.toString(bytes), p,
+                        String.format(Locale.ROOT, "%.3f,%.4f,%.4f", us, algbw, busbw)));
+            }
+        }
+        if (root && csv != null) {
+            java.nio.file.Files.write(csv, rows, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+        }
+        Hvd.shutdown();
+        return 0;
+    }
+
+    /** [seconds per call (slowest rank), wrong elements (all ranks)] on the communicator directly. */
+    private double[] transport(HvdRuntime rt, int count, Reduction red, boolean staged) {
+        Communicator comm = rt.communicator();
+        ByteBuffer buf = staged ? comm.allocate(count * 4) : Bytes.direct(count * 4);
+        int[] pieces = Pieces.balanced(count, comm.size());
+        long wrong = 0;
+        for (int i = 0; i < warmup; i++) {
+            fill(buf, count, rt.rank());
+            comm.allreduce(buf, DType.FLOAT32, red, pieces);
+        }
+        if (check) {
+            fill(buf, count, rt.rank());
+            comm.allreduce(buf, DType.FLOAT32, red, pieces);
+            wrong = wrong(buf, count, rt.size(), red);
+        }
+        comm.barrier();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < iters; i++) {
+            comm.allreduce(buf, DType.FLOAT32, red, pieces);
+        }
+        double sec = (System.nanoTime() - t0) * 1e-9 / iters;
+        return summarize(rt, sec, wrong);
+    }
+
+    /** The same through the runtime, on a CPU tensor. */
+    private double[] viaHvd(HvdRuntime rt, int count, Reduction red) {
+        Tensor t = Tensor.empty(CpuBackend.get(), count);
+        ByteBuffer buf = CpuBackend.get().hostBytes(t);
+        long wrong = 0;
+        for (int i = 0; i < warmup; i++) {
+            rt.allreduceAsync(t, "bench", red).await();
+        }
+        if (check) {
+            fill(buf, count, rt.rank());
+            rt.allreduceAsync(t, "bench", red).await();
+            wrong = wrong(buf, count, rt.size(), red);
+        }
+        rt.barrier();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < iters; i++) {
+            rt.allreduceAsync(t, "bench", red).await();
+        }
+        double sec = (System.nanoTime() - t0) * 1e-9 / iters;
+        return summarize(rt, sec, wrong);
+    }
+
+    private static double[] summarize(HvdRuntime rt, double sec, long wrong) {
+        double[] time = {sec};
+        rt.allreduce(time, Reduction.MAX);
+        long[] w = {wrong};
+        rt.allreduce(w, Reduction.SUM);
+        return new double[] {time[0], w[0]};
+    }
+
+    private static void fill(ByteBuffer buf, int count, int rank) {
+        for (int i = 0; i < count; i++) {
+            buf.putFloat(4 * i, (rank + 1) * (i % 7 + 1));
+        }
+    }
+
+    private static long wrong(ByteBuffer buf, int count, int n, Reduction red) {
+        long bad = 0;
+        for (int i = 0; i < count; i++) {
+            double base = i % 7 + 1;
+            double want = switch (red) {
+                case SUM -> base * n * (n + 1) / 2.0;
+                case MIN -> base;
+                case MAX -> base * n;
+                case PRODUCT -> {
+                    double p = 1;
+                    for (int r = 1; r <= n; r++) {
+                        p *= r * base;
+                    }
+                    yield p;
+                }
+                default -> Double.NaN;
+            };
+            if (Math.abs(buf.getFloat(4 * i) - want) > 1e-6 * Math.abs(want)) {
+                bad++;
+            }
+        }
+        return bad;
+    }
+
+    static long parseBytes(String s) {
+        String t = s.trim().toUpperCase(Locale.ROOT);
+        long mult = 1;
+        if (t.endsWith("K")) {
+            mult = 1L << 10;
+        } else if (t.endsWith("M")) {
+            mult = 1L << 20;
+        } else if (t.endsWith("G")) {
+            mult = 1L << 30;
+        }
+        if (mult > 1) {
+            t = t.substring(0, t.length() - 1);
+        }
+        return Long.parseLong(t) * mult;
+    }
+}
