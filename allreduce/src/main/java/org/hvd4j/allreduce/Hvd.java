@@ -154,11 +154,11 @@ public final class Hvd {
 
     /** Every rank takes rank {@code root}'s parameters and buffers. */
     public static void broadcastParameters(Module model, int root) {
-        ModelSync.broadcastParameters(runtime(), model, root);
+        runtime().broadcastParameters(model, root);
     }
 
     /** Every rank takes rank {@code root}'s optimizer state, learning rate and step count. */
     public static void broadcastOptimizerState(Optimizer optimizer, int root) {
-        ModelSync.broadcastOptimizerState(runtime(), optimizer, root);
+        runtime().broadcastOptimizerState(optimizer, root);
     }
 }

@@ -309,6 +309,16 @@ public final class HvdRuntime implements AutoCloseable {
         return ObjectCollectives.allgather(this, value);
     }
 
+    /** Every rank takes rank {@code root}'s parameters and buffers (batch-norm statistics). */
+    public void broadcastParameters(org.hvd4j.nn.Module model, int root) {
+        ModelSync.broadcastParameters(this, model, root);
+    }
+
+    /** Every rank takes rank {@code root}'s optimizer state, learning rate and step count. */
+    public void broadcastOptimizerState(org.hvd4j.nn.optim.Optimizer optimizer, int root) {
+        ModelSync.broadcastOptimizerState(this, optimizer, root);
+    }
+
     /** Stops every rank's runtime (Horovod's {@code shutdown}) and releases this one's resources. */
     public void shutdown() {
         node.shutdown(10_000);

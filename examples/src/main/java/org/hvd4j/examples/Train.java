@@ -1,9 +1,15 @@
 package org.hvd4j.examples;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.hvd4j.allreduce.HvdException;
+import org.hvd4j.allreduce.HvdRuntime;
+import org.hvd4j.allreduce.JobConfig;
+import org.hvd4j.allreduce.JobEnvironment;
 import org.hvd4j.datasets.DatasetException;
 import org.hvd4j.datasets.FashionMnist;
 import org.hvd4j.tensor.cpu.CpuBackend;
@@ -86,6 +92,10 @@ public final class Train implements Callable<Integer> {
             defaultValue = "2")
     int prefetch;
 
+    @Option(names = "--lr-scaling", description = "linear: lr × number of ranks (Horovod's recipe); none "
+            + "(default: ${DEFAULT-VALUE})", defaultValue = "linear")
+    String lrScaling;
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -97,6 +107,10 @@ public final class Train implements Callable<Integer> {
             if (ex instanceof DatasetException de) {
                 cmd.getErr().println("train: " + de.getMessage());
                 return de.exitCode();
+            }
+            if (ex instanceof HvdException he) {
+                cmd.getErr().println("train: " + he.getMessage());
+                return 1;
             }
             if (ex instanceof IllegalArgumentException) {
                 cmd.getErr().println("train: " + ex.getMessage());
@@ -115,7 +129,7 @@ public final class Train implements Callable<Integer> {
                 momentum != null ? momentum : r.momentum(), weightDecay != null ? weightDecay : r.weightDecay(),
                 lrSchedule != null ? lrSchedule : r.lrSchedule(),
                 warmupEpochs != null ? warmupEpochs : r.warmupEpochs(), labelSmoothing, clipGradNorm,
-                seed, threads, !noShuffle, dataDir, !noDownload, summaryJson, prefetch).validate();
+                seed, threads, !noShuffle, dataDir, !noDownload, summaryJson, prefetch, lrScaling).validate();
     }
 
     @Override
@@ -131,26 +145,45 @@ public final class Train implements Callable<Integer> {
         if (cfg.threads() > 0) {
             CpuBackend.setThreads(cfg.threads());
         }
-        System.out.println(describe(cfg));
-        FashionMnist data = FashionMnist.load(cfg.dataDir(), cfg.download(), System.out);
-        Trainer trainer = new Trainer(cfg, CpuBackend.get());
-        TrainResult result = trainer.run(data.train(), data.test(), ProgressReporter.forStdout());
-        System.out.printf(Locale.ROOT, "done: %d steps, test accuracy %.2f%%, test loss %.4f, %.0f samples/s, %.1f s%n",
-                result.steps(), 100 * result.testAccuracy(), result.testLoss(), result.samplesPerSec(),
-                result.wallSeconds());
-        if (cfg.summaryJson() != null) {
-            SummaryJson.write(cfg.summaryJson(), SummaryJson.format(cfg, dataset, 1, result));
+        JobConfig job = JobEnvironment.detect();
+        HvdRuntime rt = job.ranks().size() > 1 ? HvdRuntime.start(job) : null;
+        try {
+            boolean root = rt == null || rt.rank() == 0;
+            PrintStream out = root ? System.out : new PrintStream(OutputStream.nullOutputStream());
+            out.println(describe(cfg, rt));
+            // every rank reads the data (each takes its own shard); only rank 0 talks about it
+            FashionMnist data = FashionMnist.load(cfg.dataDir(), cfg.download(), out);
+            Trainer trainer = new Trainer(cfg, CpuBackend.get(), rt);
+            TrainResult result = trainer.run(data.train(), data.test(),
+                    root ? ProgressReporter.forStdout() : ProgressReporter.silent());
+            out.printf(Locale.ROOT, "done: %d steps, test accuracy %.2f%%, test loss %.4f, %.0f samples/s, %.1f s%n",
+                    result.steps(), 100 * result.testAccuracy(), result.testLoss(), result.samplesPerSec(),
+                    result.wallSeconds());
+            if (root && cfg.summaryJson() != null) {
+                SummaryJson.write(cfg.summaryJson(), SummaryJson.format(cfg, dataset, rt == null ? 1 : rt.size(), result));
+            }
+        } finally {
+            if (rt != null) {
+                rt.shutdown();
+            }
         }
         return 0;
     }
 
     /** The configuration line every run logs first. */
     static String describe(TrainConfig c) {
+        return describe(c, null);
+    }
+
+    static String describe(TrainConfig c, HvdRuntime rt) {
+        String ranks = rt == null ? "ranks 1" : "ranks " + rt.size() + " (" + rt.crossSize() + " hosts, transport "
+                + rt.transport() + ")";
         return String.format(Locale.ROOT,
-                "train: model %s, dataset %s, ranks 1, device cpu, threads %d, epochs %d, steps %s, batch %d, "
-                        + "optimizer %s, lr %g, momentum %g, weight decay %g, schedule %s, warm-up %g, seed %d",
-                c.model(), "fashion-mnist", CpuBackend.threads(), c.epochs(), c.steps() > 0 ? c.steps() : "all",
-                c.batchSize(), c.optimizer(), c.lr(), c.momentum(), c.weightDecay(), c.lrSchedule(),
+                "train: model %s, dataset %s, %s, device cpu, threads %d, epochs %d, steps %s, batch %d%s, "
+                        + "optimizer %s, lr %g%s, momentum %g, weight decay %g, schedule %s, warm-up %g, seed %d",
+                c.model(), "fashion-mnist", ranks, CpuBackend.threads(), c.epochs(), c.steps() > 0 ? c.steps() : "all",
+                c.batchSize(), rt == null ? "" : " per rank", c.optimizer(), c.lr(),
+                rt == null ? "" : " (scaling " + c.lrScaling() + ")", c.momentum(), c.weightDecay(), c.lrSchedule(),
                 c.warmupEpochs(), c.seed());
     }
 }

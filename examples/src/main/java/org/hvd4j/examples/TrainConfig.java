@@ -26,11 +26,44 @@ import java.nio.file.Path;
  * @param download       allow downloading Fashion-MNIST when it is found nowhere
  * @param summaryJson    file for the one-object JSON summary, or null
  * @param prefetch       batches prepared ahead by the loader thread
+ * @param lrScaling      {@code linear}: the learning rate is multiplied by the number of ranks
+ *                       (Horovod's recipe, with the warm-up starting from the unscaled rate);
+ *                       {@code none}: used as given
  */
 public record TrainConfig(String model, int epochs, int steps, int batchSize, String optimizer, float lr,
                           float momentum, float weightDecay, String lrSchedule, double warmupEpochs,
                           float labelSmoothing, double clipGradNorm, long seed, int threads, boolean shuffle,
-                          Path dataDir, boolean download, Path summaryJson, int prefetch) {
+                          Path dataDir, boolean download, Path summaryJson, int prefetch, String lrScaling) {
+
+    /** A configuration with linear learning-rate scaling. */
+    public TrainConfig(String model, int epochs, int steps, int batchSize, String optimizer, float lr, float momentum,
+                       float weightDecay, String lrSchedule, double warmupEpochs, float labelSmoothing,
+                       double clipGradNorm, long seed, int threads, boolean shuffle, Path dataDir, boolean download,
+                       Path summaryJson, int prefetch) {
+        this(model, epochs, steps, batchSize, optimizer, lr, momentum, weightDecay, lrSchedule, warmupEpochs,
+                labelSmoothing, clipGradNorm, seed, threads, shuffle, dataDir, download, summaryJson, prefetch, "linear");
+    }
+
+    /** A copy with another learning-rate scaling. */
+    public TrainConfig withLrScaling(String scaling) {
+        return new TrainConfig(model, epochs, steps, batchSize, optimizer, lr, momentum, weightDecay, lrSchedule,
+                warmupEpochs, labelSmoothing, clipGradNorm, seed, threads, shuffle, dataDir, download, summaryJson,
+                prefetch, scaling);
+    }
+
+    /** A copy with another base learning rate. */
+    public TrainConfig withLr(float rate) {
+        return new TrainConfig(model, epochs, steps, batchSize, optimizer, rate, momentum, weightDecay, lrSchedule,
+                warmupEpochs, labelSmoothing, clipGradNorm, seed, threads, shuffle, dataDir, download, summaryJson,
+                prefetch, lrScaling);
+    }
+
+    /** A copy with another optimizer. */
+    public TrainConfig withOptimizer(String name) {
+        return new TrainConfig(model, epochs, steps, batchSize, name, lr, momentum, weightDecay, lrSchedule,
+                warmupEpochs, labelSmoothing, clipGradNorm, seed, threads, shuffle, dataDir, download, summaryJson,
+                prefetch, lrScaling);
+    }
 
     /** @throws IllegalArgumentException naming the first bad option */
     public TrainConfig validate() {
@@ -51,6 +84,8 @@ public record TrainConfig(String model, int epochs, int steps, int batchSize, St
         require(clipGradNorm >= 0, "--clip-grad-norm must be >= 0, got " + clipGradNorm);
         require(threads >= 0, "--threads must be >= 0, got " + threads);
         require(prefetch >= 0, "--prefetch must be >= 0, got " + prefetch);
+        require(java.util.List.of("linear", "none").contains(lrScaling),
+                "--lr-scaling must be linear or none, got '" + lrScaling + "'");
         return this;
     }
 

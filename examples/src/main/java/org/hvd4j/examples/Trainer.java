@@ -2,6 +2,7 @@ package org.hvd4j.examples;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.hvd4j.allreduce.HvdRuntime;
 import org.hvd4j.datasets.Batch;
 import org.hvd4j.datasets.DataLoader;
 import org.hvd4j.datasets.Dataset;
@@ -32,6 +33,13 @@ import org.hvd4j.tensor.ops.Reductions;
  * <p>Seeds: {@code Rng.manualSeed(seed)} before the model is built fixes the initial weights; the
  * sampler shuffles with (seed, epoch). Both are the same on every rank, as the distributed runtime
  * requires.
+ *
+ * <p><b>Distributed</b> (Horovod's recipe): rank {@code r} of {@code N} trains on shard {@code r}
+ * of every epoch ({@link DistributedSampler}); {@code --batch-size} is per rank; the learning rate
+ * is scaled by {@code N} unless {@code --lr-scaling none}, and the warm-up starts from the
+ * unscaled rate; the optimizer averages gradients over the ranks; every rank starts from rank
+ * 0's weights; logged loss, accuracy and throughput are over all ranks; each rank evaluates a
+ * shard of the test set and the results are summed.
  */
 public final class Trainer {
     /** Steps excluded from the throughput figure (JIT compilation, pool warm-up). */
@@ -40,15 +48,25 @@ public final class Trainer {
 
     private final TrainConfig cfg;
     private final Backend backend;
+    private final RankContext job;
     private final Module model;
     private final Optimizer optimizer;
+    private final float baseLr;
 
+    /** A single-process trainer. */
     public Trainer(TrainConfig cfg, Backend backend) {
+        this(cfg, backend, null);
+    }
+
+    /** A trainer for one rank of the job {@code rt} belongs to (null: a single process). */
+    public Trainer(TrainConfig cfg, Backend backend, HvdRuntime rt) {
         this.cfg = cfg.validate();
         this.backend = backend;
+        this.job = rt == null ? RankContext.single() : RankContext.of(rt);
         Rng.manualSeed(cfg.seed());
         this.model = Models.create(cfg.model(), backend);
-        this.optimizer = makeOptimizer(cfg, model);
+        this.baseLr = cfg.lrScaling().equals("linear") ? cfg.lr() * job.size() : cfg.lr();
+        this.optimizer = job.distribute(makeOptimizer(cfg.withLr(baseLr), model));
     }
 
     public Module model() {
@@ -76,6 +94,11 @@ public final class Trainer {
      * after the warm-up). scripts/torch_train.py implements the same definitions.
      */
     static LrSchedule makeSchedule(TrainConfig cfg, double totalEpochs) {
+        return makeSchedule(cfg, totalEpochs, 1);
+    }
+
+    /** The schedule for {@code ranks} ranks: Horovod's warm-up starts from {@code 1/ranks}. */
+    static LrSchedule makeSchedule(TrainConfig cfg, double totalEpochs, int ranks) {
         double w = Math.min(cfg.warmupEpochs(), totalEpochs);
         LrSchedule s = switch (cfg.lrSchedule()) {
             case "constant" -> LrSchedule.constant();
@@ -84,20 +107,22 @@ public final class Trainer {
             case "cosine" -> LrSchedule.cosine(Math.max(totalEpochs - w, 1e-9), 0.0);
             default -> throw new IllegalArgumentException("unknown schedule " + cfg.lrSchedule());
         };
-        return LrSchedule.horovodWarmup(s, w, 1);
+        return LrSchedule.horovodWarmup(s, w, cfg.lrScaling().equals("linear") ? ranks : 1);
     }
 
     /** Trains on {@code train}, evaluating on {@code test} after each epoch. */
     public TrainResult run(Dataset train, Dataset test, ProgressReporter progress) {
         long start = System.nanoTime();
-        DistributedSampler sampler = DistributedSampler.single(train.size(), cfg.seed(), cfg.shuffle());
+        job.broadcastFromRoot(model, optimizer);
+        DistributedSampler sampler = new DistributedSampler(train.size(), job.size(), job.rank(), cfg.seed(),
+                cfg.shuffle(), false);
         List<EpochStats> history = new ArrayList<>();
         try (DataLoader loader = new DataLoader(train, sampler, cfg.batchSize(), false, cfg.prefetch())) {
             int perEpoch = loader.numBatches();
             long totalSteps = cfg.steps() > 0 ? cfg.steps() : (long) perEpoch * cfg.epochs();
             int epochs = (int) ((totalSteps + perEpoch - 1) / perEpoch);
-            LrScheduler scheduler = new LrScheduler(optimizer, cfg.lr(),
-                    makeSchedule(cfg, (double) totalSteps / perEpoch), perEpoch);
+            LrScheduler scheduler = new LrScheduler(optimizer, baseLr,
+                    makeSchedule(cfg, (double) totalSteps / perEpoch, job.size()), perEpoch);
             StepBuffers buf = new StepBuffers(cfg.batchSize());
             long step = 0;
             long timedNanos = 0;
@@ -131,14 +156,16 @@ public final class Trainer {
                     }
                 }
                 double[] eval = evaluate(test);
-                EpochStats st = new EpochStats(e + 1, epochSteps, lossSum / seen, (double) correct / seen,
-                        eval[0], eval[1], seen / (epochNanos * 1e-9), lr);
+                double[] g = {lossSum, correct, seen, seen / (epochNanos * 1e-9)};
+                job.sum(g);
+                EpochStats st = new EpochStats(e + 1, epochSteps, g[0] / g[2], g[1] / g[2], eval[0], eval[1], g[3], lr);
                 history.add(st);
                 progress.endEpoch(st);
             }
-            double sps = timedSamples > 0 ? timedSamples / (timedNanos * 1e-9) : Double.NaN;
+            double[] sps = {timedSamples > 0 ? timedSamples / (timedNanos * 1e-9) : Double.NaN};
+            job.sum(sps);
             EpochStats last = history.get(history.size() - 1);
-            return new TrainResult(history, step, sps, last.testAccuracy(), last.testLoss(),
+            return new TrainResult(history, step, sps[0], last.testAccuracy(), last.testLoss(),
                     (System.nanoTime() - start) * 1e-9);
         }
     }
@@ -156,8 +183,8 @@ public final class Trainer {
 
     private float trainStep(Batch b, StepBuffers buf) {
         try (TensorScope scope = TensorScope.open()) {
-            Tensor x = input(b);
-            Tensor y = labels(b);
+            Tensor x = input(b, b.size());
+            Tensor y = labels(b, b.size());
             optimizer.zeroGrad();
             Tensor logits = model.forward(x);
             Tensor loss = Losses.crossEntropy(logits, y, cfg.labelSmoothing());
@@ -166,33 +193,34 @@ public final class Trainer {
                 GradClip.clipGradNorm(optimizer.parameters(), cfg.clipGradNorm());
             }
             optimizer.step();
-            buf.correct = countCorrect(logits, b, buf.predictions);
+            buf.correct = countCorrect(logits, b, b.size(), buf.predictions);
             backend.copyOut(loss, 0, buf.loss, 0, 1);
             return buf.loss[0];
         }
     }
 
-    private Tensor input(Batch b) {
+    /** The first {@code n} samples of {@code b} as the model's input tensor. */
+    private Tensor input(Batch b, int n) {
         int[] dims = Models.takesImages(cfg.model())
-                ? new int[] {b.size(), 1, 28, 28}
-                : new int[] {b.size(), b.featureSize()};
+                ? new int[] {n, 1, 28, 28}
+                : new int[] {n, b.featureSize()};
         Tensor x = Tensor.empty(backend, DType.FLOAT32, Shape.of(dims));
-        backend.copyIn(b.features(), 0, x, 0, b.size() * b.featureSize());
+        backend.copyIn(b.features(), 0, x, 0, n * b.featureSize());
         return x;
     }
 
-    private Tensor labels(Batch b) {
-        Tensor y = Tensor.empty(backend, DType.INT32, Shape.of(b.size()));
-        backend.copyIn(b.labels(), 0, y, 0, b.size());
+    private Tensor labels(Batch b, int n) {
+        Tensor y = Tensor.empty(backend, DType.INT32, Shape.of(n));
+        backend.copyIn(b.labels(), 0, y, 0, n);
         return y;
     }
 
-    private long countCorrect(Tensor logits, Batch b, int[] predictions) {
+    private long countCorrect(Tensor logits, Batch b, int n, int[] predictions) {
         Tensor pred = Reductions.argmax(logits, 1);
-        backend.copyOut(pred, 0, predictions, 0, b.size());
+        backend.copyOut(pred, 0, predictions, 0, n);
         int[] labels = b.labels();
         long c = 0;
-        for (int i = 0; i < b.size(); i++) {
+        for (int i = 0; i < n; i++) {
             if (predictions[i] == labels[i]) {
                 c++;
             }
@@ -200,29 +228,39 @@ public final class Trainer {
         return c;
     }
 
-    /** Mean loss and accuracy over {@code test} in evaluation mode, without recording a graph. */
+    /**
+     * Mean loss and accuracy over {@code test} in evaluation mode, without recording a graph.
+     * Each rank evaluates positions {@code r, r+N, ...} of the test set (nothing padded or counted
+     * twice) and the sums are added over the ranks.
+     */
     public double[] evaluate(Dataset test) {
         model.eval();
         double lossSum = 0;
         long correct = 0;
+        int mine = (test.size() - job.rank() + job.size() - 1) / job.size();
         StepBuffers buf = new StepBuffers(EVAL_BATCH);
         try (GradMode.Guard ignored = GradMode.noGrad();
-             DataLoader loader = new DataLoader(test, DistributedSampler.single(test.size(), 0, false),
-                     EVAL_BATCH, false, 0);
+             DataLoader loader = new DataLoader(test, new DistributedSampler(test.size(), job.size(), job.rank(), 0, false,
+                     false), EVAL_BATCH, false, 0);
              DataLoader.Epoch it = loader.epoch(0)) {
             Batch b;
-            while ((b = it.next()) != null) {
+            int done = 0;
+            while ((b = it.next()) != null && done < mine) {
+                int n = Math.min(b.size(), mine - done); // the sampler pads the last rank's shard: skip the padding
+                done += n;
                 try (TensorScope scope = TensorScope.open()) {
-                    Tensor logits = model.forward(input(b));
-                    Tensor loss = Losses.crossEntropy(logits, labels(b), 0f);
+                    Tensor logits = model.forward(input(b, n));
+                    Tensor loss = Losses.crossEntropy(logits, labels(b, n), 0f);
                     backend.copyOut(loss, 0, buf.loss, 0, 1);
-                    lossSum += (double) buf.loss[0] * b.size();
-                    correct += countCorrect(logits, b, buf.predictions);
+                    lossSum += (double) buf.loss[0] * n;
+                    correct += countCorrect(logits, b, n, buf.predictions);
                 }
             }
         } finally {
             model.train();
         }
-        return new double[] {lossSum / test.size(), (double) correct / test.size()};
+        double[] sums = {lossSum, correct};
+        job.sum(sums);
+        return new double[] {sums[0] / test.size(), sums[1] / test.size()};
     }
 }

@@ -15,6 +15,9 @@ final class ChannelSender implements AutoCloseable {
     private record Task(SocketChannel channel, ByteBuffer bytes) {
     }
 
+    /** Writes up to this size go out from the calling thread (below Linux's smallest socket buffer). */
+    static final int DIRECT_BYTES = 8 << 10;
+
     private final ArrayDeque<Task> queue = new ArrayDeque<>();
     private final Thread thread;
     private long queued;
@@ -28,16 +31,28 @@ final class ChannelSender implements AutoCloseable {
         thread.start();
     }
 
-    /** Queues {@code buf[pos, pos + n)} for {@code channel}; the range must not change until {@link #flush}. */
+    /**
+     * Queues {@code buf[pos, pos + n)} for {@code channel}; the range must not change until {@link
+     * #flush}. A small range with nothing queued before it is written at once by the calling
+     * thread: waking the sender thread costs tens of microseconds, and a write smaller than any
+     * socket buffer cannot block for long (every byte sent earlier belongs to a collective the
+     * peer is still finishing, and it reads it without waiting for this rank).
+     */
     void send(SocketChannel channel, ByteBuffer buf, int pos, int n) throws IOException {
         ByteBuffer slice = buf.slice(pos, n);
         synchronized (this) {
             if (failure != null) {
                 throw failure;
             }
-            queue.addLast(new Task(channel, slice));
-            queued++;
-            notifyAll();
+            if (n > DIRECT_BYTES || !queue.isEmpty()) {
+                queue.addLast(new Task(channel, slice));
+                queued++;
+                notifyAll();
+                return;
+            }
+        }
+        while (slice.hasRemaining()) {
+            channel.write(slice);
         }
     }
 

@@ -3,25 +3,25 @@ package org.hvd4j.allreduce.runtime;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Rank 0's negotiation service (Horovod's controller): collects every rank's requests, decides
- * what is ready, fuses it, and sends the same response list to every rank, at most once per cycle
- * time. It also watches for stalls and for ranks that disappear.
+ * what is ready, fuses it, and sends the same response list to every rank. It also watches for
+ * stalls and for ranks that disappear.
  *
- * <p>Threads: one reader per rank feeds a queue; one loop owns the {@link Negotiation} and writes
- * the responses. A rank whose connection breaks before it asked to shut down has died: every other
- * rank gets an ABORT naming it, so that nobody waits for it forever.
+ * <p><b>When to send.</b> As soon as something is ready and no other name is half-submitted
+ * (nothing to wait for: a lone synchronous collective goes out at once); otherwise once the
+ * oldest ready response has waited a cycle time, so that gradients which become ready in a burst
+ * during the backward pass are collected into one fused response.
+ *
+ * <p><b>Threads.</b> One reader per rank blocks on its link and processes what arrives itself,
+ * under the coordinator's lock — the request that completes a name sends the response from that
+ * same thread, with no hand-off. A timer thread sends responses held back for the cycle time and
+ * runs the stall inspector. A rank whose link breaks before it asked to shut down has died: every
+ * other rank gets an ABORT naming it, so nobody waits for it forever.
  */
 final class Coordinator implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("org.hvd4j.allreduce");
-
-    /** What reaches the loop: a rank's requests, or the news that its link broke. */
-    private record Inbound(int rank, Messages.RequestList list, IOException broken) {
-    }
 
     private final int size;
     private final ControlLink[] links;
@@ -29,13 +29,14 @@ final class Coordinator implements AutoCloseable {
     private final long cycleNanos;
     private final StallInspector stalls;
     private final Negotiation table;
-    private final BlockingQueue<Inbound> inbox = new LinkedBlockingQueue<>();
-    private final Thread loop;
+    private final Object lock = new Object();
+    private final Thread timer;
+    private long readySince;
     private volatile boolean finished;
 
     /**
      * @param links     the coordinator's end of every rank's control link, by rank
-     * @param rankNames how to name each rank in messages ("rank 3 on hostB")
+     * @param rankNames how to name each rank in messages ("rank 3 (hostB, 10.0.0.2:4711)")
      */
     Coordinator(ControlLink[] links, String[] rankNames, RuntimeConfig cfg) {
         this.size = links.length;
@@ -50,82 +51,80 @@ final class Coordinator implements AutoCloseable {
             t.setDaemon(true);
             t.start();
         }
-        loop = new Thread(this::run, "hvd4j-coordinator");
-        loop.setDaemon(true);
-        loop.start();
+        timer = new Thread(this::tick, "hvd4j-coordinator");
+        timer.setDaemon(true);
+        timer.start();
     }
 
     private void read(int rank) {
         try {
             while (!finished) {
-                inbox.add(new Inbound(rank, Messages.decodeRequests(links[rank].receive()), null));
+                Messages.RequestList list = Messages.decodeRequests(links[rank].receive());
+                synchronized (lock) {
+                    handle(list);
+                    sendIfDue(System.nanoTime());
+                    lock.notifyAll();
+                }
             }
         } catch (IOException e) {
-            inbox.add(new Inbound(rank, null, e));
-        }
-    }
-
-    /**
-     * When to send: as soon as something is ready and no other name is half-submitted (nothing
-     * to wait for: a lone synchronous collective goes out at once), otherwise once the oldest
-     * ready response has waited a cycle time — gradients that become ready in a burst during
-     * the backward pass are collected into one fused response.
-     */
-    private void run() {
-        long readySince = 0;
-        boolean wasReady = false;
-        try {
-            while (!finished) {
-                long now = System.nanoTime();
-                long wait = table.hasReady() ? Math.max(0, readySince + cycleNanos - now) : stalls.checkIntervalNanos();
-                Inbound in = table.hasReady() && table.pending().isEmpty() ? inbox.poll()
-                        : inbox.poll(wait, TimeUnit.NANOSECONDS);
-                while (in != null && !finished) {
-                    handle(in);
-                    if (table.hasReady() && !wasReady) {
-                        readySince = System.nanoTime();
-                        wasReady = true;
-                    }
-                    in = inbox.poll();
-                }
-                now = System.nanoTime();
-                if (!finished && table.hasReady()
-                        && (table.pending().isEmpty() || now - readySince >= cycleNanos)) {
-                    broadcast(table.takeResponses());
-                    wasReady = false;
-                }
-                if (!finished) {
-                    String fatal = stalls.check(table, now);
-                    if (fatal != null) {
-                        finish(Response.message(OpKind.ABORT, List.of(), fatal));
-                    }
-                }
+            synchronized (lock) {
+                finish(Response.message(OpKind.ABORT, List.of(), rankNames[rank] + " disconnected without shutting down "
+                        + "(it probably crashed: look at its output for the first error)"));
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "coordinator failed", e);
-            finish(Response.message(OpKind.ABORT, List.of(), "the coordinator on rank 0 failed: " + e));
+            synchronized (lock) {
+                finish(Response.message(OpKind.ABORT, List.of(), "the coordinator on rank 0 failed: " + e));
+            }
         }
     }
 
-    private void handle(Inbound in) {
-        if (in.broken() != null) {
-            finish(Response.message(OpKind.ABORT, List.of(), rankNames[in.rank()] + " disconnected without shutting down "
-                    + "(it probably crashed: look at its output for the first error)"));
+    /** Sends what the cycle time held back, and inspects stalls. */
+    private void tick() {
+        synchronized (lock) {
+            while (!finished) {
+                long now = System.nanoTime();
+                long wait = table.hasReady() ? Math.max(1, readySince + cycleNanos - now) : stalls.checkIntervalNanos();
+                try {
+                    lock.wait(wait / 1_000_000, (int) (wait % 1_000_000));
+                } catch (InterruptedException e) {
+                    return;
+                }
+                now = System.nanoTime();
+                sendIfDue(now);
+                String fatal = finished ? null : stalls.check(table, now);
+                if (fatal != null) {
+                    finish(Response.message(OpKind.ABORT, List.of(), fatal));
+                }
+            }
+        }
+    }
+
+    private void handle(Messages.RequestList list) {
+        if (finished) {
             return;
         }
+        boolean wasReady = table.hasReady();
         long now = System.nanoTime();
-        for (Request r : in.list().requests()) {
+        for (Request r : list.requests()) {
             table.add(r, now);
         }
-        if (in.list().shutdown()) {
+        if (!wasReady && table.hasReady()) {
+            readySince = now;
+        }
+        if (list.shutdown()) {
             // what is ready still runs; then every rank stops (Horovod: one rank's shutdown ends the job)
             if (table.hasReady()) {
                 broadcast(table.takeResponses());
             }
-            finish(Response.message(OpKind.SHUTDOWN, List.of(), "Horovod has been shut down: " + rankNames[in.rank()]
+            finish(Response.message(OpKind.SHUTDOWN, List.of(), "Horovod has been shut down: " + rankNames[list.rank()]
                     + " called shutdown(); a collective submitted after that cannot complete"));
+        }
+    }
+
+    private void sendIfDue(long now) {
+        if (!finished && table.hasReady() && (table.pending().isEmpty() || now - readySince >= cycleNanos)) {
+            broadcast(table.takeResponses());
         }
     }
 
@@ -135,16 +134,14 @@ final class Coordinator implements AutoCloseable {
             try {
                 links[r].send(frame);
             } catch (IOException e) {
-                if (!finished) {
-                    finish(Response.message(OpKind.ABORT, List.of(), "lost the control connection to " + rankNames[r]
-                            + ": " + e.getMessage()));
-                }
+                finish(Response.message(OpKind.ABORT, List.of(), "lost the control connection to " + rankNames[r] + ": "
+                        + e.getMessage()));
                 return;
             }
         }
     }
 
-    /** Sends a last SHUTDOWN or ABORT to every rank still reachable and stops. */
+    /** Sends a last SHUTDOWN or ABORT to every rank still reachable and stops (call under the lock). */
     private void finish(Response last) {
         if (finished) {
             return;
@@ -161,6 +158,7 @@ final class Coordinator implements AutoCloseable {
                 // that rank is gone already
             }
         }
+        lock.notifyAll();
     }
 
     boolean isFinished() {
@@ -169,8 +167,10 @@ final class Coordinator implements AutoCloseable {
 
     @Override
     public void close() {
-        finished = true;
-        loop.interrupt();
+        synchronized (lock) {
+            finished = true;
+            lock.notifyAll();
+        }
         for (ControlLink l : links) {
             l.close();
         }

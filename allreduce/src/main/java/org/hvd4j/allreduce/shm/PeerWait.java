@@ -12,8 +12,8 @@ import org.hvd4j.allreduce.comm.CommunicatorException;
  * and that nobody aborted, so a dead peer becomes an exception instead of a hang.
  */
 final class PeerWait {
-    private static final int SPINS = 2_000;
-    private static final int YIELDS = 50;
+    private static final int SPINS = 200;
+    private static final int YIELDS = 100;
     private static final long MIN_PARK_NANOS = 10_000;
     private static final long MAX_PARK_NANOS = 1_000_000;
     private static final long LIVENESS_NANOS = 100_000_000;

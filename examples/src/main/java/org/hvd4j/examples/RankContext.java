@@ -1,0 +1,60 @@
+package org.hvd4j.examples;
+
+import org.hvd4j.allreduce.DistributedOptimizer;
+import org.hvd4j.allreduce.HvdRuntime;
+import org.hvd4j.allreduce.Reduction;
+import org.hvd4j.nn.Module;
+import org.hvd4j.nn.optim.Optimizer;
+
+/**
+ * The trainer's view of the job: one process, or one rank of a distributed job (then the
+ * optimizer is wrapped, weights start from rank 0's, and metrics are summed over the ranks).
+ */
+final class RankContext {
+    private final HvdRuntime rt;
+
+    private RankContext(HvdRuntime rt) {
+        this.rt = rt;
+    }
+
+    static RankContext single() {
+        return new RankContext(null);
+    }
+
+    /** A rank of the job {@code rt} belongs to. */
+    static RankContext of(HvdRuntime rt) {
+        return new RankContext(rt);
+    }
+
+    int rank() {
+        return rt == null ? 0 : rt.rank();
+    }
+
+    int size() {
+        return rt == null ? 1 : rt.size();
+    }
+
+    boolean isRoot() {
+        return rank() == 0;
+    }
+
+    /** {@code inner} itself for one process, else wrapped so that gradients are averaged. */
+    Optimizer distribute(Optimizer inner) {
+        return rt == null ? inner : DistributedOptimizer.builder(inner).runtime(rt).build();
+    }
+
+    /** Every rank starts from rank 0's parameters, buffers and optimizer state. */
+    void broadcastFromRoot(Module model, Optimizer optimizer) {
+        if (rt != null) {
+            rt.broadcastParameters(model, 0);
+            rt.broadcastOptimizerState(optimizer, 0);
+        }
+    }
+
+    /** In place: each value becomes its sum over the ranks. */
+    void sum(double[] values) {
+        if (rt != null) {
+            rt.allreduce(values, Reduction.SUM);
+        }
+    }
+}
