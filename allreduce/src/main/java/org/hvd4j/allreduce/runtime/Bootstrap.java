@@ -263,8 +263,14 @@ public final class Bootstrap {
 
     // ---- helpers -------------------------------------------------------------------------------
 
+    /** Rank 0's timeline when one is asked for; closed (flushed) with the node. */
     private Timeline timeline() throws IOException {
-        return rc.timeline() == null ? null : Timeline.open(rc.timeline());
+        if (rc.timeline() == null) {
+            return null;
+        }
+        Timeline t = Timeline.open(rc.timeline());
+        resources.add(0, t);
+        return t;
     }
 
     /** The value of {@code prefix<j>}; on timeout, an error naming every rank whose key is missing. */
