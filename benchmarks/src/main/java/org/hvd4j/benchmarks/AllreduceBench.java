@@ -51,6 +51,10 @@ public final class AllreduceBench implements Callable<Integer> {
     @Option(names = "--warmup", description = "untimed calls per size (default: ${DEFAULT-VALUE})", defaultValue = "5")
     int warmup;
 
+    @Option(names = "--jit-warmup", description = "small collectives of each path run once before the sweep, so "
+            + "that the JIT has compiled the runtime (default: ${DEFAULT-VALUE})", defaultValue = "2000")
+    int jitWarmup;
+
     @Option(names = "--check", description = "verify every result and count wrong elements")
     boolean check;
 
@@ -89,6 +93,13 @@ public final class AllreduceBench implements Callable<Integer> {
                     "time", "algbw", "busbw", "#wrong");
             System.out.printf(Locale.ROOT, "# %9s %12s %6s %6s %10s %8s %8s %7s%n", "(B)", "(elements)", "", "", "(us)",
                     "(GB/s)", "(GB/s)", "");
+        }
+        // the first thousand calls of the negotiation path run interpreted or C1-compiled
+        Tensor small = Tensor.zeros(CpuBackend.get(), 256);
+        ByteBuffer smallBuf = Bytes.direct(1024);
+        for (int i = 0; i < jitWarmup; i++) {
+            rt.allreduceAsync(small, "jit-warmup", red).await();
+            rt.communicator().allreduce(smallBuf, DType.FLOAT32, red, Pieces.balanced(256, n));
         }
         List<String> rows = new ArrayList<>();
         for (long bytes = lo; bytes <= hi; bytes *= factor) {

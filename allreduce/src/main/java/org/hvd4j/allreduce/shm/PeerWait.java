@@ -4,18 +4,21 @@ import java.util.concurrent.locks.LockSupport;
 import org.hvd4j.allreduce.comm.CommunicatorException;
 
 /**
- * Waits for a peer's flag: spins briefly (the peer is usually microseconds away), then yields, then
- * parks with a growing pause, so that a rank waiting for a slower one gives its core back to the
- * compute threads of its own process (on a 2-core host with 2 ranks every core is busy).
+ * Waits for a peer's flag: spins briefly (the peer is usually microseconds away), then yields for
+ * up to {@value #YIELD_NANOS} ns — a yielding thread runs only when no other thread wants the
+ * core, so the compute threads of a 2-core host with 2 ranks keep it — and only then parks, for at
+ * most {@value #MAX_PARK_NANOS} ns at a time. (Parking earlier, with a pause doubling up to 1 ms,
+ * made small collectives take hundreds of microseconds: Linux's timer slack alone adds 50 µs to
+ * every park.)
  *
  * <p>While parked it checks, every {@value #LIVENESS_NANOS} ns, that the peer process is alive
  * and that nobody aborted, so a dead peer becomes an exception instead of a hang.
  */
 final class PeerWait {
     private static final int SPINS = 200;
-    private static final int YIELDS = 100;
-    private static final long MIN_PARK_NANOS = 10_000;
-    private static final long MAX_PARK_NANOS = 1_000_000;
+    private static final long YIELD_NANOS = 500_000;
+    private static final long MIN_PARK_NANOS = 20_000;
+    private static final long MAX_PARK_NANOS = 200_000;
     private static final long LIVENESS_NANOS = 100_000_000;
 
     private final ShmCommunicator comm;
@@ -35,7 +38,8 @@ final class PeerWait {
                 return;
             }
         }
-        for (int i = 0; i < YIELDS; i++) {
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < YIELD_NANOS) {
             Thread.yield();
             if (peer.flag(offset) >= value) {
                 return;

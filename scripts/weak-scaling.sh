@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Weak scaling of training on this host: samples/s per rank with N ranks of 1 thread each against
+# 1 rank of 1 thread (efficiency = per-rank samples/s at N / at 1; Horovod reports 88-90 %), and,
+# for reference, N independent single-process runs at the same time (no communication at all:
+# what the host itself allows when N processes share its memory and caches).
+#
+# Usage: scripts/weak-scaling.sh [--models "mlp cnn"] [--ranks "2"] [--steps-mlp 2000] [--steps-cnn 120]
+#                                [--out FILE.md]
+# Every run: train --dataset fashion-mnist --batch-size 128 (per rank) --threads 1 --steps S, the
+# default recipe, throughput = the summary's samples_per_s (after 20 warm-up steps, summed over ranks).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+models="mlp cnn"
+ranks="2"
+steps_mlp=2000
+steps_cnn=120
+out=""
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --models) models="$2"; shift 2 ;;
+        --ranks) ranks="$2"; shift 2 ;;
+        --steps-mlp) steps_mlp="$2"; shift 2 ;;
+        --steps-cnn) steps_cnn="$2"; shift 2 ;;
+        --out) out="$2"; shift 2 ;;
+        *) echo "weak-scaling: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+jar="$root/examples/target/hvd4j-examples-0.1.0-SNAPSHOT.jar"
+[[ -f "$jar" ]] || (cd "$root" && mvn -q -B -DskipTests install) >&2
+cp="$jar:$root/examples/target/lib/*"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+LAUNCH_LOGS="$work"
+# shellcheck source=lib/launch-local.sh
+source "$root/scripts/lib/launch-local.sh"
+export OPENBLAS_THREAD_TIMEOUT=20 OPENBLAS_NUM_THREADS=1
+
+sps() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["samples_per_s"])' "$1"; }
+train() { # model steps summary-file
+    java -Xmx2g -cp "$cp" org.hvd4j.examples.Train --model "$1" --steps "$2" --threads 1 --summary-json "$3"
+}
+
+rows=()
+for m in $models; do
+    steps=$steps_mlp
+    [[ "$m" == mlp ]] || steps=$steps_cnn
+    train "$m" "$steps" "$work/one.json" > /dev/null
+    one=$(sps "$work/one.json")
+    for n in $ranks; do
+        launch_local "$n" java -Xmx2g -cp "$cp" org.hvd4j.examples.Train --model "$m" --steps "$steps" --threads 1 \
+            --summary-json "$work/dist.json" > /dev/null
+        dist=$(sps "$work/dist.json")
+        pids=()
+        for ((r = 0; r < n; r++)); do
+            train "$m" "$steps" "$work/alone$r.json" > /dev/null &
+            pids+=($!)
+        done
+        for p in "${pids[@]}"; do wait "$p"; done
+        alone=0
+        for ((r = 0; r < n; r++)); do alone=$(python3 -c "print($alone + $(sps "$work/alone$r.json"))"); done
+        rows+=("$(python3 -c "
+one, dist, alone, n = $one, $dist, $alone, $n
+print(f'| $m | {n} | {one:.0f} | {dist / n:.0f} | {dist / n / one:.1%} | {alone / n:.0f} | {alone / n / one:.1%} |')")")
+    done
+done
+{
+    echo "| model | ranks | 1 rank: samples/s | N ranks: samples/s per rank | efficiency | N independent runs: per run | host limit |"
+    echo "|---|---|---|---|---|---|---|"
+    printf '%s\n' "${rows[@]}"
+} | tee "${out:-/dev/null}"
