@@ -3,6 +3,7 @@ package org.hvd4j.allreduce;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.hvd4j.allreduce.comm.Bytes;
@@ -107,6 +108,26 @@ public final class HvdRuntime implements AutoCloseable {
         checkReduction(op, t.dtype(), t.describe());
         Request r = request(OpKind.ALLREDUCE, name, t.dtype(), t.shape().dims(), op, -1, prescale, postscale, new int[0]);
         return new Handle<>(node.engine().submit(r, Payload.of(t)), o -> t);
+    }
+
+    /**
+     * In place, several tensors submitted together (see {@link
+     * org.hvd4j.allreduce.runtime.Engine#submitAll}): {@code payloads} are tensors or host buffers.
+     */
+    List<Handle<Object>> allreduceAllAsync(List<Payload> payloads, List<String> names, List<int[]> shapes, Reduction op,
+                                           double prescale, double postscale) {
+        List<Request> rs = new java.util.ArrayList<>();
+        for (int i = 0; i < payloads.size(); i++) {
+            Payload p = payloads.get(i);
+            checkReduction(op, p.dtype(), "'" + names.get(i) + "'");
+            rs.add(new Request(rank(), names.get(i), OpKind.ALLREDUCE, p.dtype(), shapes.get(i), op, -1, prescale,
+                    postscale, new int[0]));
+        }
+        List<Handle<Object>> hs = new java.util.ArrayList<>();
+        for (CompletableFuture<Outcome> f : node.engine().submitAll(rs, payloads)) {
+            hs.add(new Handle<>(f, o -> o));
+        }
+        return hs;
     }
 
     /** Allreduce in place, blocking. */
