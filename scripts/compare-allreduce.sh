@@ -99,13 +99,13 @@ cols = ["hvd4j-transport", "hvd4j-staged", "hvd4j-hvd", "mpi", "gloo"]
 def fmt(size):
     return f"{size >> 20} MiB" if size >= 1 << 20 else f"{size >> 10} KiB"
 lines = ["| ranks | size | " + " | ".join(c.replace("hvd4j-", "hvd4j ") for c in cols)
-         + " | staged / mpi | transport / mpi | staged / gloo |",
-         "|---|---|" + "---|" * (len(cols) + 3)]
+         + " | staged / mpi | transport / mpi | hvd / mpi | hvd / gloo |",
+         "|---|---|" + "---|" * (len(cols) + 4)]
 for (n, size), v in sorted(rows.items()):
     cell = lambda c: f"{v[c]:.2f}" if c in v else "-"
     ratio = lambda a, b: f"{v[a] / v[b]:.2f}" if a in v and b in v and v[b] > 0 else "-"
     lines.append(f"| {n} | {fmt(size)} | " + " | ".join(cell(c) for c in cols) + f" | {ratio('hvd4j-staged', 'mpi')} | "
-                 f"{ratio('hvd4j-transport', 'mpi')} | {ratio('hvd4j-staged', 'gloo')} |")
+                 f"{ratio('hvd4j-transport', 'mpi')} | {ratio('hvd4j-hvd', 'mpi')} | {ratio('hvd4j-hvd', 'gloo')} |")
 text = "algbw in GB/s (higher is better)\n\n" + "\n".join(lines)
 print(text)
 if len(sys.argv) > 2 and sys.argv[2]:

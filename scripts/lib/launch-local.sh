@@ -4,6 +4,8 @@
 # Rank 0's output goes to stdout, the others' to $LAUNCH_LOGS/rankN.log; waits for all of them
 # and fails if any failed.
 LAUNCH_PORT=${LAUNCH_PORT:-$(( 29600 + RANDOM % 1000 ))}
+# one secret for every job started from this shell, passed in the environment only
+export HVD4J_SECRET="${HVD4J_SECRET:-$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')}"
 LAUNCH_LOGS=${LAUNCH_LOGS:-$(mktemp -d)}
 
 launch_local() {

@@ -43,6 +43,13 @@ final class RankContext {
         return rt == null ? inner : DistributedOptimizer.builder(inner).runtime(rt).build();
     }
 
+    /** Waits until the gradients are averaged (before anything reads them, such as clipping). */
+    void synchronize(Optimizer optimizer) {
+        if (optimizer instanceof DistributedOptimizer d) {
+            d.synchronize();
+        }
+    }
+
     /** Every rank starts from rank 0's parameters, buffers and optimizer state. */
     void broadcastFromRoot(Module model, Optimizer optimizer) {
         if (rt != null) {

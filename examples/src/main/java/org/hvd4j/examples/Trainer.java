@@ -190,6 +190,7 @@ public final class Trainer {
             Tensor loss = Losses.crossEntropy(logits, y, cfg.labelSmoothing());
             loss.backward();
             if (cfg.clipGradNorm() > 0) {
+                job.synchronize(optimizer); // clip the averaged gradients, not ones still in flight
                 GradClip.clipGradNorm(optimizer.parameters(), cfg.clipGradNorm());
             }
             optimizer.step();

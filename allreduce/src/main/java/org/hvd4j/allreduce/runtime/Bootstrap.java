@@ -86,6 +86,10 @@ public final class Bootstrap {
     }
 
     private Node distributed() throws IOException {
+        if (job.secret().isNone() && rank == 0) {
+            System.err.println("hvd4j WARNING: HVD4J_SECRET is not set, so connections between the " + size
+                    + " ranks are not authenticated: set it to the same value for every rank (hvdrun does)");
+        }
         InetSocketAddress rv = resolve(job.rendezvous());
         if (job.hostsRendezvous() && rank == 0) {
             resources.add(RendezvousServer.start(null, rv.getPort(), job.secret()));
