@@ -210,7 +210,7 @@ class CollectivesTest {
                 : transport).withFusionThreshold(threshold);
         int hosts = transport.equals("hierarchical2") ? 2 : 1;
         return LocalJob.run(hosts == 2 ? 4 : 3, hosts, rc, rt -> {
-            int[] sizes = {5, 1000, 17, 33_333, 2};
+            int[] sizes = {5, 1000, 17, 100_003, 33_333, 2}; // 100_003 floats: reduced in place, the rest packed
             Random rnd = new Random(7 + rt.rank());
             List<Tensor> ts = new ArrayList<>();
             List<Handle<Tensor>> hs = new ArrayList<>();

@@ -14,6 +14,9 @@ import org.hvd4j.tensor.DType;
  * rank has joined and contributes zeros (allreduce, reducescatter) or nothing.
  */
 final class CollectiveRunner {
+    /** Tensors of at least this many bytes are reduced in place even inside a fused response. */
+    static final long LARGE = 256 << 10;
+
     private final Communicator comm;
     private final FusionBuffer fusion;
     private final Timeline timeline;
@@ -45,59 +48,85 @@ final class CollectiveRunner {
     }
 
     private Outcome[] allreduce(Response r, Entry[] entries) {
-        DType type = r.dtype();
-        int es = type.bytes();
+        int es = r.dtype().bytes();
         int n = entries.length;
-        int size = comm.size();
         Payload[] ps = new Payload[n];
         int[] numels = new int[n];
-        long total = 0;
         for (int i = 0; i < n; i++) {
             ps[i] = entries[i] == null ? null : entries[i].payload();
             numels[i] = r.numel(i);
-            total += (long) numels[i] * es;
         }
-        String collective = "ALLREDUCE " + comm.name();
-        if (n == 1) {
-            // one tensor is reduced where it lies (packing costs two full copies, more than even
-            // shared memory's generic path spends: 16 MiB on 2 ranks ran at 7.8 GB/s in place,
-            // 3.7 GB/s packed into the registered region and back). Every rank takes this path
-            // for a one-tensor response, so all ranks run the same algorithm; a rank without
-            // host-addressable data (joined, or a device tensor) stages it in a temporary buffer.
-            int count = numels[0];
-            ByteBuffer direct = ps[0] == null ? null : ps[0].hostBytes();
-            ByteBuffer buf = direct != null ? direct : Bytes.direct(count * es);
-            if (direct == null) {
-                if (ps[0] == null) {
-                    FusionBuffer.zero(buf, 0, count * es);
-                } else {
-                    ps[0].copyOut(0, count, buf, 0);
-                }
+        // Tensors of a fused response at least LARGE bytes are reduced where they lie, one by
+        // one; the rest are packed into the fusion buffer. Packing costs two full copies, more
+        // than even shared memory's generic path spends (one 16 MiB tensor on 2 ranks: 7.8 GB/s
+        // in place, 3.7 GB/s packed into the registered region and back), so only small tensors
+        // gain from it. The split depends on the response alone, so every rank runs the same
+        // algorithms in the same order.
+        List<Integer> packed = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (n == 1 || (long) numels[i] * es >= LARGE) {
+                allreduceInPlace(r, r.names().get(i), ps[i], numels[i]);
+            } else {
+                packed.add(i);
             }
-            phase(r.names(), collective, () -> {
-                scale(type, buf, count, r.prescale());
-                comm.allreduce(buf, type, r.op(), Pieces.balanced(count, size));
-                scale(type, buf, count, r.postscale());
-            });
-            if (direct == null && ps[0] != null) {
-                ps[0].copyIn(buf, 0, 0, count);
-            }
-        } else {
-            int[][] pieces = FusionBuffer.layout(numels, size);
-            int[] fused = FusionBuffer.fusedPieces(pieces, size);
-            int count = Pieces.total(fused);
-            ByteBuffer buf = fusion.get(Math.toIntExact(total));
-            phase(r.names(), "MEMCPY_IN_FUSION_BUFFER", () -> FusionBuffer.pack(ps, pieces, buf, es));
-            phase(r.names(), collective, () -> {
-                scale(type, buf, count, r.prescale());
-                comm.allreduce(buf, type, r.op(), fused);
-                scale(type, buf, count, r.postscale());
-            });
-            phase(r.names(), "MEMCPY_OUT_FUSION_BUFFER", () -> FusionBuffer.unpack(buf, ps, pieces, es));
+        }
+        if (!packed.isEmpty()) {
+            allreduceFused(r, packed, ps, numels);
         }
         Outcome[] out = new Outcome[n];
         java.util.Arrays.fill(out, Outcome.done());
         return out;
+    }
+
+    /** One tensor, in place on its host memory (a rank without it stages it, or zeros if joined). */
+    private void allreduceInPlace(Response r, String name, Payload p, int count) {
+        DType type = r.dtype();
+        int es = type.bytes();
+        ByteBuffer direct = p == null ? null : p.hostBytes();
+        ByteBuffer buf = direct != null ? direct : Bytes.direct(count * es);
+        if (direct == null) {
+            if (p == null) {
+                FusionBuffer.zero(buf, 0, count * es);
+            } else {
+                p.copyOut(0, count, buf, 0);
+            }
+        }
+        phase(List.of(name), "ALLREDUCE " + comm.name(), () -> {
+            scale(type, buf, count, r.prescale());
+            comm.allreduce(buf, type, r.op(), Pieces.balanced(count, comm.size()));
+            scale(type, buf, count, r.postscale());
+        });
+        if (direct == null && p != null) {
+            p.copyIn(buf, 0, 0, count);
+        }
+    }
+
+    /** The tensors {@code which} of the response, packed into the fusion buffer. */
+    private void allreduceFused(Response r, List<Integer> which, Payload[] all, int[] allNumels) {
+        DType type = r.dtype();
+        int es = type.bytes();
+        int size = comm.size();
+        Payload[] ps = new Payload[which.size()];
+        int[] numels = new int[which.size()];
+        List<String> names = new java.util.ArrayList<>();
+        long total = 0;
+        for (int k = 0; k < ps.length; k++) {
+            ps[k] = all[which.get(k)];
+            numels[k] = allNumels[which.get(k)];
+            names.add(r.names().get(which.get(k)));
+            total += (long) numels[k] * es;
+        }
+        int[][] pieces = FusionBuffer.layout(numels, size);
+        int[] fused = FusionBuffer.fusedPieces(pieces, size);
+        int count = Pieces.total(fused);
+        ByteBuffer buf = fusion.get(Math.toIntExact(total));
+        phase(names, "MEMCPY_IN_FUSION_BUFFER", () -> FusionBuffer.pack(ps, pieces, buf, es));
+        phase(names, "ALLREDUCE " + comm.name(), () -> {
+            scale(type, buf, count, r.prescale());
+            comm.allreduce(buf, type, r.op(), fused);
+            scale(type, buf, count, r.postscale());
+        });
+        phase(names, "MEMCPY_OUT_FUSION_BUFFER", () -> FusionBuffer.unpack(buf, ps, pieces, es));
     }
 
     private Outcome broadcast(Response r, Entry e) {
