@@ -26,7 +26,9 @@ import picocli.CommandLine.Option;
  * <p>Two paths per size: {@code transport} calls the communicator directly on a buffer of the
  * benchmark's own (as nccl-tests calls NCCL), {@code hvd} goes through {@code Hvd.allreduce} on a
  * tensor: negotiation with the coordinator, the fusion buffer, scale — what a training step pays.
- * Times are the mean over {@code --iters} calls after {@code --warmup}, the slowest rank's.
+ * Times are the mean over at least {@code --iters} calls after {@code --warmup} (more at small
+ * sizes, up to 5000, so that a rare stall of the shared machine does not decide the figure), the
+ * slowest rank's; {@code p50} is the median call.
  * {@code algbw = size / time}; {@code busbw = algbw · 2(n-1)/n}, the bytes each rank's link
  * carries per second, comparable with the link's speed. {@code --check} fills rank {@code r}'s
  * element {@code i} with {@code (r+1)·(i mod 7 + 1)} and counts elements that differ from the
@@ -89,10 +91,10 @@ public final class AllreduceBench implements Callable<Integer> {
         if (root) {
             System.out.printf(Locale.ROOT, "# allreduce-bench: %d ranks, %d hosts, transport %s, op %s, float32, "
                     + "%d warm-up + %d timed calls per size%n", n, rt.crossSize(), rt.transport(), op, warmup, iters);
-            System.out.printf(Locale.ROOT, "# %9s %12s %6s %6s %10s %8s %8s %7s%n", "size", "count", "path", "redop",
-                    "time", "algbw", "busbw", "#wrong");
-            System.out.printf(Locale.ROOT, "# %9s %12s %6s %6s %10s %8s %8s %7s%n", "(B)", "(elements)", "", "", "(us)",
-                    "(GB/s)", "(GB/s)", "");
+            System.out.printf(Locale.ROOT, "# %9s %12s %6s %6s %10s %8s %8s %7s %10s%n", "size", "count", "path", "redop",
+                    "time", "algbw", "busbw", "#wrong", "p50");
+            System.out.printf(Locale.ROOT, "# %9s %12s %6s %6s %10s %8s %8s %7s %10s%n", "(B)", "(elements)", "", "", "(us)",
+                    "(GB/s)", "(GB/s)", "", "(us)");
         }
         // the first thousand calls of the negotiation path run interpreted or C1-compiled
         Tensor small = Tensor.zeros(CpuBackend.get(), 256);
@@ -110,8 +112,8 @@ public final class AllreduceBench implements Callable<Integer> {
                 double us = r[0] * 1e6;
                 double algbw = bytes / r[0] / 1e9;
                 double busbw = algbw * 2.0 * (n - 1) / n;
-                String row = String.format(Locale.ROOT, "  %9d %12d %6s %6s %10.1f %8.2f %8.2f %7s", bytes, count, p, op,
-                        us, algbw, busbw, check ? Long.toString((long) r[1]) : "N/A");
+                String row = String.format(Locale.ROOT, "  %9d %12d %6s %6s %10.1f %8.2f %8.2f %7s %10.1f", bytes, count, p,
+                        op, us, algbw, busbw, check ? Long.toString((long) r[1]) : "N/A", r[2] * 1e6);
                 if (root) {
                     System.out.println(row);
                 }
@@ -143,12 +145,13 @@ public final class AllreduceBench implements Callable<Integer> {
             wrong = wrong(buf, count, rt.size(), red);
         }
         comm.barrier();
-        long t0 = System.nanoTime();
-        for (int i = 0; i < iters; i++) {
+        long[] t = new long[callsFor(count)];
+        for (int i = 0; i < t.length; i++) {
+            long t0 = System.nanoTime();
             comm.allreduce(buf, DType.FLOAT32, red, pieces);
+            t[i] = System.nanoTime() - t0;
         }
-        double sec = (System.nanoTime() - t0) * 1e-9 / iters;
-        return summarize(rt, sec, wrong);
+        return summarize(rt, t, wrong);
     }
 
     /** The same through the runtime, on a CPU tensor. */
@@ -165,20 +168,30 @@ public final class AllreduceBench implements Callable<Integer> {
             wrong = wrong(buf, count, rt.size(), red);
         }
         rt.barrier();
-        long t0 = System.nanoTime();
-        for (int i = 0; i < iters; i++) {
+        long[] times = new long[callsFor(count)];
+        for (int i = 0; i < times.length; i++) {
+            long t0 = System.nanoTime();
             rt.allreduceAsync(t, "bench", red).await();
+            times[i] = System.nanoTime() - t0;
         }
-        double sec = (System.nanoTime() - t0) * 1e-9 / iters;
-        return summarize(rt, sec, wrong);
+        return summarize(rt, times, wrong);
     }
 
-    private static double[] summarize(HvdRuntime rt, double sec, long wrong) {
-        double[] time = {sec};
+    /** At least {@code --iters} calls, more for small sizes so that rare stalls average out. */
+    private int callsFor(int count) {
+        return (int) Math.max(iters, Math.min(5000, (1L << 24) / Math.max(1, 4L * count)));
+    }
+
+    /** [mean seconds per call, median seconds per call (slowest rank's each), wrong elements (all ranks)]. */
+    private static double[] summarize(HvdRuntime rt, long[] nanos, long wrong) {
+        double mean = java.util.Arrays.stream(nanos).average().orElse(0) * 1e-9;
+        long[] sorted = nanos.clone();
+        java.util.Arrays.sort(sorted);
+        double[] time = {mean, sorted[sorted.length / 2] * 1e-9};
         rt.allreduce(time, Reduction.MAX);
         long[] w = {wrong};
         rt.allreduce(w, Reduction.SUM);
-        return new double[] {time[0], w[0]};
+        return new double[] {time[0], w[0], time[1]};
     }
 
     private static void fill(ByteBuffer buf, int count, int rank) {
