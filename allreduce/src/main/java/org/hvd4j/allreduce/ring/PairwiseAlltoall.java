@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import org.hvd4j.allreduce.comm.Bytes;
 import org.hvd4j.allreduce.comm.CommunicatorException;
+import org.hvd4j.allreduce.comm.HierarchicalCommunicator;
 import org.hvd4j.allreduce.comm.Pieces;
 
 /**
@@ -14,7 +15,7 @@ import org.hvd4j.allreduce.comm.Pieces;
  * queued on a sender thread and every rank walks the steps in order, so no pair can block each
  * other; each rank sends and receives exactly its own data once.
  */
-public final class PairwiseAlltoall implements AutoCloseable {
+public final class PairwiseAlltoall implements HierarchicalCommunicator.Alltoall {
     private final int rank;
     private final int size;
     private final PeerChannels mesh;
@@ -28,6 +29,7 @@ public final class PairwiseAlltoall implements AutoCloseable {
     }
 
     /** See {@link org.hvd4j.allreduce.comm.Communicator#alltoall}. */
+    @Override
     public void run(ByteBuffer send, int[] sendBytes, ByteBuffer recv, int[] recvBytes) {
         Pieces.check(sendBytes, size);
         Pieces.check(recvBytes, size);

@@ -200,18 +200,7 @@ public final class Bootstrap {
         int[] cross = p.crossMembers();
         Communicator crossComm = ring("cross-ring", cross, p.info().crossRank(), null);
         MeshLinks mesh = new MeshLinks("mesh", rank, addresses, listener, job.secret(), timeout);
-        PairwiseAlltoall a2a = new PairwiseAlltoall(rank, size, mesh);
-        return new HierarchicalCommunicator(localComm, crossComm, new HierarchicalCommunicator.Alltoall() {
-            @Override
-            public void run(java.nio.ByteBuffer send, int[] sendBytes, java.nio.ByteBuffer recv, int[] recvBytes) {
-                a2a.run(send, sendBytes, recv, recvBytes);
-            }
-
-            @Override
-            public void close() {
-                a2a.close();
-            }
-        });
+        return new HierarchicalCommunicator(localComm, crossComm, new PairwiseAlltoall(rank, size, mesh));
     }
 
     /**

@@ -209,19 +209,8 @@ public final class Groups {
         List<Communicator> out = new ArrayList<>();
         for (int h = 0; h < hosts; h++) {
             for (int l = 0; l < local; l++) {
-                PairwiseAlltoall a2a = new PairwiseAlltoall(h * local + l, hosts * local, mesh[h * local + l]);
                 out.add(new HierarchicalCommunicator(shm.get(h).get(l), cross.get(l).get(h),
-                        new HierarchicalCommunicator.Alltoall() {
-                            @Override
-                            public void run(java.nio.ByteBuffer s, int[] sb, java.nio.ByteBuffer r, int[] rb) {
-                                a2a.run(s, sb, r, rb);
-                            }
-
-                            @Override
-                            public void close() {
-                                a2a.close();
-                            }
-                        }));
+                        new PairwiseAlltoall(h * local + l, hosts * local, mesh[h * local + l])));
             }
         }
         return out;
