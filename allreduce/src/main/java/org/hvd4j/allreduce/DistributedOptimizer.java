@@ -32,8 +32,9 @@ import org.hvd4j.tensor.Tensor;
  * <p>Options: the reduction (AVERAGE by default; SUM), {@code backwardPassesPerStep} (gradient
  * accumulation: gradients add up locally over that many backward passes and are allreduced on
  * the last; scale the loss by {@code 1/k} yourself, as with Horovod), compression of what is sent
- * (fp16, bf16), and a gradient predivide factor {@code f}: gradients are multiplied by {@code 1/f}
- * before the sum and by {@code f/n} after it (average only), which keeps fp16 sums in range.
+ * (fp16, bf16), a gradient predivide factor {@code f}: gradients are multiplied by {@code 1/f}
+ * before the sum and by {@code f/n} after it (average only), which keeps fp16 sums in range, and
+ * explicit pre/post scale factors.
  *
  * <p>To clip gradients, call {@link #synchronize()}, clip, then {@link #step()}: a step after an
  * explicit synchronize does not synchronize again.
@@ -65,8 +66,8 @@ public final class DistributedOptimizer extends OptimizerDecorator {
         if (op != Reduction.AVERAGE && op != Reduction.SUM) {
             throw new IllegalArgumentException("DistributedOptimizer reduces gradients by AVERAGE or SUM, got " + op);
         }
-        this.prescale = op == Reduction.AVERAGE ? 1.0 / b.predivide : 1.0;
-        this.postscale = op == Reduction.AVERAGE ? b.predivide : 1.0;
+        this.prescale = b.prescale * (op == Reduction.AVERAGE ? 1.0 / b.predivide : 1.0);
+        this.postscale = b.postscale * (op == Reduction.AVERAGE ? b.predivide : 1.0);
         this.params = parameters();
         int n = params.size();
         names = new String[n];
@@ -126,6 +127,8 @@ public final class DistributedOptimizer extends OptimizerDecorator {
         private Compression compression = Compression.NONE;
         private double predivide = 1.0;
         private long bucketBytes = 25L << 20;
+        private double prescale = 1.0;
+        private double postscale = 1.0;
 
         private Builder(Optimizer inner) {
             this.inner = inner;
@@ -162,6 +165,19 @@ public final class DistributedOptimizer extends OptimizerDecorator {
                 throw new IllegalArgumentException("gradient predivide factor must be > 0, got " + f);
             }
             this.predivide = f;
+            return this;
+        }
+
+        /**
+         * Horovod's scale factors: gradients are multiplied by {@code pre} before the reduction
+         * and by {@code post} after it (on top of the average and the predivide factor).
+         */
+        public Builder scaleFactors(double pre, double post) {
+            if (!Double.isFinite(pre) || !Double.isFinite(post)) {
+                throw new IllegalArgumentException("scale factors must be finite, got " + pre + ", " + post);
+            }
+            this.prescale = pre;
+            this.postscale = post;
             return this;
         }
 

@@ -54,11 +54,15 @@ class DistributedOptimizerTest {
         List<float[]> sum = stepOnce(3, (o, rt) -> DistributedOptimizer.builder(o).runtime(rt).op(Reduction.SUM).build(), 1);
         List<float[]> fp16 = stepOnce(3, (o, rt) -> DistributedOptimizer.builder(o).runtime(rt)
                 .compression(Compression.FP16).gradientPredivideFactor(3).build(), 1);
+        List<float[]> scaled = stepOnce(3, (o, rt) -> DistributedOptimizer.builder(o).runtime(rt).op(Reduction.SUM)
+                .scaleFactors(0.5, 0.25).bucketBytes(0).build(), 1);
         for (int r = 0; r < 3; r++) {
             assertEquals(28f, avg.get(r)[0], 1e-5);
             assertEquals(56f, avg.get(r)[1], 1e-5);
             assertEquals(84f, sum.get(r)[0], 1e-5);
             assertEquals(168f, sum.get(r)[1], 1e-5);
+            assertEquals(84f * 0.125f, scaled.get(r)[0], 1e-5);
+            assertEquals(168f * 0.125f, scaled.get(r)[1], 1e-5);
             assertEquals(28f, fp16.get(r)[0], 28f * 1e-3); // fp16 keeps ~3 decimal digits
             assertEquals(56f, fp16.get(r)[1], 56f * 1e-3);
         }

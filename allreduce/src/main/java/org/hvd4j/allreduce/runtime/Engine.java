@@ -114,7 +114,20 @@ public final class Engine implements AutoCloseable {
     private void run() {
         try {
             while (stopped == null) {
-                for (Response r : Messages.decodeResponses(link.receive())) {
+                List<Response> list = Messages.decodeResponses(link.receive());
+                if (timeline != null) {
+                    // every rank is ready: negotiation is over; what follows is the wait for the
+                    // responses ahead of this one to finish on this rank
+                    for (Response r : list) {
+                        for (String n : r.names()) {
+                            if (table.containsKey(n)) {
+                                timeline.end(n);
+                                timeline.begin(n, "WAIT_FOR_EXECUTION");
+                            }
+                        }
+                    }
+                }
+                for (Response r : list) {
                     if (!execute(r)) {
                         return;
                     }

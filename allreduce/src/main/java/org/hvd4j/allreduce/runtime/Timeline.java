@@ -13,8 +13,9 @@ import java.util.Map;
 /**
  * A Chrome-trace / Perfetto timeline of the collectives (Horovod's {@code HOROVOD_TIMELINE}):
  * one "process" per tensor name, with a begin/end pair for each phase of each collective —
- * NEGOTIATE (submitted until every rank was ready), MEMCPY_IN_FUSION_BUFFER, the collective
- * itself (e.g. {@code ALLREDUCE shm}) and MEMCPY_OUT_FUSION_BUFFER. Open the file in
+ * NEGOTIATE (submitted until every rank was ready), WAIT_FOR_EXECUTION (queued behind the
+ * collectives before it), MEMCPY_IN_FUSION_BUFFER, the collective itself (e.g. {@code ALLREDUCE
+ * shm}) and MEMCPY_OUT_FUSION_BUFFER. Open the file in
  * {@code chrome://tracing} or ui.perfetto.dev.
  *
  * <p><b>Always valid JSON.</b> The file is a JSON array that always ends with {@code ]}: each

@@ -61,7 +61,8 @@ class RuntimeDiagnosticsTest {
         });
         String text = Files.readString(file);
         JsonSyntax.check(text);
-        for (String phase : new String[] {"NEGOTIATE_ALLREDUCE", "ALLREDUCE shm", "NEGOTIATE_BROADCAST", "BROADCAST shm",
+        for (String phase : new String[] {"NEGOTIATE_ALLREDUCE", "WAIT_FOR_EXECUTION", "ALLREDUCE shm", "NEGOTIATE_BROADCAST",
+            "BROADCAST shm",
             "\"grad.a\"", "\"grad.b\""}) {
             assertTrue(text.contains(phase), phase + " missing from the timeline");
         }
