@@ -4,7 +4,7 @@
 # for reference, N independent single-process runs at the same time (no communication at all:
 # what the host itself allows when N processes share its memory and caches).
 #
-# Usage: scripts/weak-scaling.sh [--models "mlp cnn"] [--ranks "2"] [--steps-mlp 2000] [--steps-cnn 120]
+# Usage: scripts/weak-scaling.sh [--models "mlp cnn"] [--ranks "2"] [--steps-mlp 6000] [--steps-cnn 120]
 #                                [--out FILE.md]
 # Every run: train --dataset fashion-mnist --batch-size 128 (per rank) --threads 1 --steps S, the
 # default recipe, throughput = the summary's samples_per_s (after 20 warm-up steps, summed over ranks).
@@ -13,7 +13,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 models="mlp cnn"
 ranks="2"
-steps_mlp=2000
+steps_mlp=6000
 steps_cnn=120
 out=""
 while [[ $# -gt 0 ]]; do
