@@ -49,6 +49,27 @@ class ShmContractTest extends CommunicatorContractTest {
     }
 
     @Test
+    void ranksRunningDifferentCollectivesFailWithAMessageInsteadOfMixingData() throws Exception {
+        List<Communicator> g = group(2);
+        try {
+            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class, () -> Groups.run(g, c -> {
+                        ByteBuffer b = Bytes.direct(4000);
+                        if (c.rank() == 0) {
+                            c.allreduce(b, DType.FLOAT32, Reduction.SUM, Pieces.balanced(1000, 2));
+                        } else {
+                            c.allgather(b, Bytes.direct(8000), new int[] {4000, 4000});
+                        }
+                        return null;
+                    }));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getCause().getMessage().contains("runs a different collective"),
+                    e.getCause().getMessage());
+        } finally {
+            Groups.close(g);
+        }
+    }
+
+    @Test
     void segmentFilesAreGoneOnceTheGroupIsUp() throws Exception {
         List<Communicator> g = group(2);
         try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
