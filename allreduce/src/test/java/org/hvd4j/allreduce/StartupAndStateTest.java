@@ -47,6 +47,11 @@ class StartupAndStateTest {
                     "127.0.0.1", RuntimeConfig.defaults(), "test");
             HvdException e = assertThrows(HvdException.class, () -> HvdRuntime.start(job));
             assertTrue(e.getMessage().contains("secret"), e.getMessage());
+            // the server counts the rejection after it answered: allow it a moment
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (server.rejectedClients() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
             assertEquals(1, server.rejectedClients());
         }
     }
