@@ -22,12 +22,6 @@ public record RankInfo(int rank, int size, int localRank, int localSize, int cro
     public static RankInfo single() {
         return new RankInfo(0, 1, 0, 1, 0, 1);
     }
-
-    /** Whether local and cross placement are known. */
-    public boolean placementKnown() {
-        return localRank >= 0 && localSize > 0 && crossRank >= 0 && crossSize > 0;
-    }
-
     @Override
     public String toString() {
         return "rank " + rank + "/" + size + " (local " + localRank + "/" + localSize + ", cross " + crossRank + "/"

@@ -43,24 +43,9 @@ public record TrainConfig(String model, int epochs, int steps, int batchSize, St
         this(model, epochs, steps, batchSize, optimizer, lr, momentum, weightDecay, lrSchedule, warmupEpochs,
                 labelSmoothing, clipGradNorm, seed, threads, shuffle, dataDir, download, summaryJson, prefetch, "linear");
     }
-
-    /** A copy with another learning-rate scaling. */
-    public TrainConfig withLrScaling(String scaling) {
-        return new TrainConfig(model, epochs, steps, batchSize, optimizer, lr, momentum, weightDecay, lrSchedule,
-                warmupEpochs, labelSmoothing, clipGradNorm, seed, threads, shuffle, dataDir, download, summaryJson,
-                prefetch, scaling);
-    }
-
     /** A copy with another base learning rate. */
     public TrainConfig withLr(float rate) {
         return new TrainConfig(model, epochs, steps, batchSize, optimizer, rate, momentum, weightDecay, lrSchedule,
-                warmupEpochs, labelSmoothing, clipGradNorm, seed, threads, shuffle, dataDir, download, summaryJson,
-                prefetch, lrScaling);
-    }
-
-    /** A copy with another optimizer. */
-    public TrainConfig withOptimizer(String name) {
-        return new TrainConfig(model, epochs, steps, batchSize, name, lr, momentum, weightDecay, lrSchedule,
                 warmupEpochs, labelSmoothing, clipGradNorm, seed, threads, shuffle, dataDir, download, summaryJson,
                 prefetch, lrScaling);
     }

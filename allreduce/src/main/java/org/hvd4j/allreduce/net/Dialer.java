@@ -81,8 +81,8 @@ public final class Dialer {
             return channel.socket();
         }
         throw new PeerUnreachableException("could not connect to rank " + targetRank + " at "
-                + Timeouts.describe(address) + " for " + purpose + " within "
-                + Timeouts.seconds(timeout) + ": " + describe(last), last);
+                + Sockets.describe(address) + " for " + purpose + " within "
+                + Sockets.seconds(timeout) + ": " + describe(last), last);
     }
 
     private static long remainingMillis(long deadline) {

@@ -40,7 +40,7 @@ final class Exchange {
         int previous = socket.getSoTimeout();
         boolean ok = false;
         try {
-            socket.setSoTimeout(Timeouts.soTimeoutMillis(timeout));
+            socket.setSoTimeout(Sockets.soTimeoutMillis(timeout));
             T result = body.apply(this);
             socket.setSoTimeout(previous);
             ok = true;
@@ -60,7 +60,7 @@ final class Exchange {
     }
 
     String remote() {
-        return Timeouts.describe(socket.getRemoteSocketAddress());
+        return Sockets.describe(socket.getRemoteSocketAddress());
     }
 
     /** One write per message: fewer packets, and the peer never sees half a message. */

@@ -1,7 +1,6 @@
 package org.hvd4j.allreduce.net;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -185,7 +184,7 @@ public final class Handshake {
     static SocketTimeoutException timedOut(String remote, String phase, Duration timeout,
             SocketTimeoutException cause) {
         SocketTimeoutException e = new SocketTimeoutException("handshake with " + remote
-                + " timed out after " + Timeouts.seconds(timeout) + " while " + phase);
+                + " timed out after " + Sockets.seconds(timeout) + " while " + phase);
         e.initCause(cause);
         return e;
     }

@@ -19,7 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -60,7 +59,7 @@ public final class PeerListener implements AutoCloseable {
         this.address = (InetSocketAddress) server.getLocalAddress();
         this.secret = secret;
         this.handshakeTimeout = handshakeTimeout;
-        this.handshakes = Executors.newCachedThreadPool(r -> daemon(r, "hvd4j-handshake-"
+        this.handshakes = Executors.newCachedThreadPool(r -> Sockets.daemon(r, "hvd4j-handshake-"
                 + address.getPort()));
     }
 
@@ -80,7 +79,7 @@ public final class PeerListener implements AutoCloseable {
                     + e.getMessage() + " (is the port in use, or the address not of this host?)", e);
         }
         PeerListener listener = new PeerListener(server, secret, handshakeTimeout);
-        daemon(listener::acceptLoop, "hvd4j-accept-" + listener.port()).start();
+        Sockets.daemon(listener::acceptLoop, "hvd4j-accept-" + listener.port()).start();
         return listener;
     }
 
@@ -113,7 +112,7 @@ public final class PeerListener implements AutoCloseable {
         try {
             while (true) {
                 if (closed) {
-                    throw new IOException("the listener on " + Timeouts.describe(address)
+                    throw new IOException("the listener on " + Sockets.describe(address)
                             + " was closed while waiting for rank " + peerRank + " (" + purpose
                             + ")");
                 }
@@ -128,8 +127,8 @@ public final class PeerListener implements AutoCloseable {
                 if (nanos <= 0) {
                     int bad = rejected.get();
                     throw new IOException("rank " + peerRank + " did not connect for " + purpose
-                            + " within " + Timeouts.seconds(timeout) + " (listening on "
-                            + Timeouts.describe(address) + (bad == 0 ? "" : "; " + bad
+                            + " within " + Sockets.seconds(timeout) + " (listening on "
+                            + Sockets.describe(address) + (bad == 0 ? "" : "; " + bad
                             + " connection(s) were rejected, see the warnings logged") + ")");
                 }
                 nanos = arrived.awaitNanos(nanos);
@@ -158,7 +157,7 @@ public final class PeerListener implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        toClose.forEach(PeerListener::closeQuietly);
+        toClose.forEach(Sockets::closeQuietly);
     }
 
     private void acceptLoop() {
@@ -172,9 +171,9 @@ public final class PeerListener implements AutoCloseable {
                 if (closed) {
                     return;
                 }
-                LOG.log(System.Logger.Level.WARNING, "accept on " + Timeouts.describe(address)
+                LOG.log(System.Logger.Level.WARNING, "accept on " + Sockets.describe(address)
                         + " failed: " + e.getMessage());
-                pause(); // e.g. out of file descriptors: do not spin
+                Sockets.pause(); // e.g. out of file descriptors: do not spin
                 continue;
             }
             Socket socket = channel.socket();
@@ -183,7 +182,7 @@ public final class PeerListener implements AutoCloseable {
                 handshakes.execute(() -> authenticate(socket));
             } catch (RejectedExecutionException e) {
                 inHandshake.remove(socket);
-                closeQuietly(socket);
+                Sockets.closeQuietly(socket);
             }
         }
     }
@@ -194,10 +193,10 @@ public final class PeerListener implements AutoCloseable {
             Handshake.Peer peer = Handshake.server(socket, secret, handshakeTimeout);
             file(peer, socket);
         } catch (IOException e) {
-            closeQuietly(socket);
+            Sockets.closeQuietly(socket);
             if (!closed) {
                 rejected.incrementAndGet();
-                LOG.log(System.Logger.Level.WARNING, "listener on " + Timeouts.describe(address)
+                LOG.log(System.Logger.Level.WARNING, "listener on " + Sockets.describe(address)
                         + " rejected a connection: " + e.getMessage());
             }
         } finally {
@@ -209,35 +208,13 @@ public final class PeerListener implements AutoCloseable {
         lock.lock();
         try {
             if (closed) {
-                closeQuietly(socket);
+                Sockets.closeQuietly(socket);
                 return;
             }
             filed.computeIfAbsent(peer, k -> new ArrayDeque<>()).add(socket);
             arrived.signalAll();
         } finally {
             lock.unlock();
-        }
-    }
-
-    private static void pause() {
-        try {
-            TimeUnit.MILLISECONDS.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
-    }
-
-    private static void closeQuietly(Socket s) {
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // Closing on shutdown or after a failed handshake; nothing to report.
         }
     }
 }

@@ -3,7 +3,6 @@ package org.hvd4j.allreduce.rendezvous;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -86,11 +85,6 @@ final class Protocol {
         } catch (ArithmeticException e) {
             return Long.MAX_VALUE;
         }
-    }
-
-    /** {@code 30 s}, {@code 0.25 s}: a timeout as error messages print it. */
-    static String seconds(Duration d) {
-        return BigDecimal.valueOf(millis(d), 3).stripTrailingZeros().toPlainString() + " s";
     }
 
     /** A request broke a limit: the server answers ERROR and goes on serving. */

@@ -21,6 +21,7 @@ import org.hvd4j.allreduce.net.Dialer;
 import org.hvd4j.allreduce.net.Frames;
 import org.hvd4j.allreduce.net.PeerUnreachableException;
 import org.hvd4j.allreduce.net.Secret;
+import org.hvd4j.allreduce.net.Sockets;
 
 /**
  * A rank's connection to the {@link RendezvousServer}. Thread-safe: requests are serialised (one
@@ -66,7 +67,7 @@ public final class RendezvousClient implements AutoCloseable {
         } catch (PeerUnreachableException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new IOException("rank " + rank + ": could not reach the rendezvous server at "
-                    + where + " within " + Protocol.seconds(timeout) + " (is hvdrun running? is"
+                    + where + " within " + Sockets.seconds(timeout) + " (is hvdrun running? is"
                     + " HVD4J_RENDEZVOUS right?): " + cause.getMessage(), e);
         }
         return new RendezvousClient(s, where, rank);
@@ -100,7 +101,7 @@ public final class RendezvousClient implements AutoCloseable {
         Reply r = call(Protocol.GET, key, o -> o.writeLong(ms), ms);
         if (r.status == Protocol.NOT_FOUND) {
             throw new RendezvousTimeoutException(key, "rank " + rank + ": key '" + key
-                    + "' did not appear within " + Protocol.seconds(timeout));
+                    + "' did not appear within " + Sockets.seconds(timeout));
         }
         return r.body;
     }
@@ -132,7 +133,7 @@ public final class RendezvousClient implements AutoCloseable {
             long reached = r.data().readLong();
             throw new RendezvousTimeoutException(key, "rank " + rank + ": counter '" + key
                     + "' reached " + reached + " of " + target + " within "
-                    + Protocol.seconds(timeout));
+                    + Sockets.seconds(timeout));
         }
     }
 

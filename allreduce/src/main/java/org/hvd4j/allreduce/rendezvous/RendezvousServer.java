@@ -5,7 +5,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -13,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.hvd4j.allreduce.net.Handshake;
 import org.hvd4j.allreduce.net.Secret;
+import org.hvd4j.allreduce.net.Sockets;
 
 /**
  * The job's key–value store, hosted by the launcher: every rank connects at start-up to publish
@@ -66,7 +66,7 @@ public final class RendezvousServer implements AutoCloseable {
                     + e.getMessage() + " (is the port in use?)", e);
         }
         RendezvousServer s = new RendezvousServer(socket, secret);
-        daemon(s::acceptLoop, "hvd4j-rendezvous-accept-" + s.port()).start();
+        Sockets.daemon(s::acceptLoop, "hvd4j-rendezvous-accept-" + s.port()).start();
         return s;
     }
 
@@ -117,7 +117,7 @@ public final class RendezvousServer implements AutoCloseable {
         closed = true;
         server.close();
         for (Socket s : sockets) {
-            closeQuietly(s);
+            Sockets.closeQuietly(s);
         }
         store.close();
     }
@@ -133,20 +133,20 @@ public final class RendezvousServer implements AutoCloseable {
                 }
                 LOG.log(System.Logger.Level.WARNING, "rendezvous server on port " + port()
                         + ": accept failed: " + e.getMessage());
-                pause(); // e.g. out of file descriptors: do not spin
+                Sockets.pause(); // e.g. out of file descriptors: do not spin
                 continue;
             }
             sockets.add(s);
             if (closed) {
-                closeQuietly(s); // close() may have run between accept and add
+                Sockets.closeQuietly(s); // close() may have run between accept and add
             }
-            daemon(() -> session(s), "hvd4j-rendezvous-" + describe(s.getRemoteSocketAddress()))
+            Sockets.daemon(() -> session(s), "hvd4j-rendezvous-" + Sockets.describe(s.getRemoteSocketAddress()))
                     .start();
         }
     }
 
     private void session(Socket s) {
-        String remote = describe(s.getRemoteSocketAddress());
+        String remote = Sockets.describe(s.getRemoteSocketAddress());
         try {
             s.setTcpNoDelay(true);
             Handshake.Peer peer;
@@ -176,7 +176,7 @@ public final class RendezvousServer implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "client " + remote + ": " + e.getMessage());
         } finally {
             sockets.remove(s);
-            closeQuietly(s);
+            Sockets.closeQuietly(s);
         }
     }
 
@@ -184,33 +184,6 @@ public final class RendezvousServer implements AutoCloseable {
         if (!closed) {
             rejected.incrementAndGet();
             LOG.log(System.Logger.Level.WARNING, message);
-        }
-    }
-
-    private static String describe(SocketAddress a) {
-        return a instanceof InetSocketAddress i ? i.getHostString() + ":" + i.getPort()
-                : String.valueOf(a);
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
-    }
-
-    private static void closeQuietly(Socket s) {
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // Shutting down or dropping a client; nothing to report.
         }
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
+import org.hvd4j.allreduce.net.Sockets;
 
 /**
  * The sending half of a transport: a daemon thread that writes queued byte ranges to their
@@ -26,8 +27,7 @@ final class ChannelSender implements AutoCloseable {
     private boolean closed;
 
     ChannelSender(String name) {
-        thread = new Thread(this::run, name);
-        thread.setDaemon(true);
+        thread = Sockets.daemon(this::run, name);
         thread.start();
     }
 

@@ -12,6 +12,7 @@ import org.hvd4j.allreduce.comm.CommunicatorException;
 import org.hvd4j.allreduce.comm.Pieces;
 import org.hvd4j.allreduce.comm.Reducer;
 import org.hvd4j.tensor.DType;
+import org.hvd4j.allreduce.net.Sockets;
 
 /**
  * Collectives over a ring of TCP connections: rank {@code r} sends to {@code r+1} and receives
@@ -283,16 +284,8 @@ public final class TcpRing implements Communicator {
     }
 
     private void closeChannels() {
-        try {
-            right.close();
-        } catch (IOException ignored) {
-            // closing is best effort
-        }
-        try {
-            left.close();
-        } catch (IOException ignored) {
-            // closing is best effort
-        }
+        Sockets.closeQuietly(right);
+        Sockets.closeQuietly(left);
     }
 
     private int mod(int x) {

@@ -86,7 +86,7 @@ final class CollectiveRunner {
         ByteBuffer buf = direct != null ? direct : Bytes.direct(count * es);
         if (direct == null) {
             if (p == null) {
-                FusionBuffer.zero(buf, 0, count * es);
+                Reducer.fill(type, buf, 0, count, 0);
             } else {
                 p.copyOut(0, count, buf, 0);
             }
@@ -176,7 +176,7 @@ final class CollectiveRunner {
         int count = r.numel(0);
         ByteBuffer send = Bytes.direct(count * type.bytes()); // the transport may use it as scratch
         if (e == null) {
-            FusionBuffer.zero(send, 0, count * type.bytes());
+            Reducer.fill(type, send, 0, count, 0);
         } else {
             e.payload().copyOut(0, count, send, 0);
         }

@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.hvd4j.allreduce.net.Frames;
+import org.hvd4j.allreduce.net.Sockets;
 
 /**
  * One end of the control connection between a rank and the coordinator: whole frames in both
@@ -48,11 +49,7 @@ interface ControlLink extends AutoCloseable {
 
             @Override
             public void close() {
-                try {
-                    socket.close();
-                } catch (IOException ignored) {
-                    // closing is best effort
-                }
+                Sockets.closeQuietly(socket);
             }
         };
     }

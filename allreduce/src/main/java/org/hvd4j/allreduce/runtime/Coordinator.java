@@ -3,6 +3,7 @@ package org.hvd4j.allreduce.runtime;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.List;
+import org.hvd4j.allreduce.net.Sockets;
 
 /**
  * Rank 0's negotiation service (Horovod's controller): collects every rank's requests, decides
@@ -47,12 +48,9 @@ final class Coordinator implements AutoCloseable {
         this.stalls = new StallInspector(cfg.stallWarnSeconds(), cfg.stallShutdownSeconds(), rankNames);
         for (int r = 0; r < size; r++) {
             int rank = r;
-            Thread t = new Thread(() -> read(rank), "hvd4j-coordinator-read-" + r);
-            t.setDaemon(true);
-            t.start();
+            Sockets.daemon(() -> read(rank), "hvd4j-coordinator-read-" + r).start();
         }
-        timer = new Thread(this::tick, "hvd4j-coordinator");
-        timer.setDaemon(true);
+        timer = Sockets.daemon(this::tick, "hvd4j-coordinator");
         timer.start();
     }
 
@@ -159,10 +157,6 @@ final class Coordinator implements AutoCloseable {
             }
         }
         lock.notifyAll();
-    }
-
-    boolean isFinished() {
-        return finished;
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.hvd4j.allreduce.HvdException;
 import org.hvd4j.allreduce.comm.Communicator;
 import org.hvd4j.allreduce.comm.CommunicatorException;
+import org.hvd4j.allreduce.net.Sockets;
 
 /**
  * One rank's side of the runtime (Horovod's background thread). Callers {@link #submit} a
@@ -38,8 +39,7 @@ public final class Engine implements AutoCloseable {
         this.link = link;
         this.timeline = timeline;
         this.runner = new CollectiveRunner(comm, new FusionBuffer(comm, cfg.fusionThresholdBytes()), timeline);
-        this.thread = new Thread(this::run, "hvd4j-engine-" + rank);
-        this.thread.setDaemon(true);
+        this.thread = Sockets.daemon(this::run, "hvd4j-engine-" + rank);
         this.thread.start();
     }
 
@@ -105,12 +105,6 @@ public final class Engine implements AutoCloseable {
     public void awaitStop(long millis) throws InterruptedException {
         thread.join(millis);
     }
-
-    /** Null while running; the reason it stopped otherwise. */
-    public String stoppedReason() {
-        return stopped;
-    }
-
     private void run() {
         try {
             while (stopped == null) {

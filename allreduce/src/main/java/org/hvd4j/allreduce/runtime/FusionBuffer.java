@@ -4,6 +4,8 @@ import java.nio.ByteBuffer;
 import org.hvd4j.allreduce.comm.Bytes;
 import org.hvd4j.allreduce.comm.Communicator;
 import org.hvd4j.allreduce.comm.Pieces;
+import org.hvd4j.allreduce.comm.Reducer;
+import org.hvd4j.tensor.DType;
 
 /**
  * Packs the tensors of a fused allreduce into one buffer and back.
@@ -63,7 +65,7 @@ final class FusionBuffer {
     static void pack(Payload[] payloads, int[][] pieces, ByteBuffer buf, int elementBytes) {
         walk(payloads, pieces, elementBytes, (p, offset, count, pos) -> {
             if (p == null) {
-                zero(buf, pos, count * elementBytes);
+                Reducer.fill(DType.UINT8, buf, pos, count * elementBytes, 0); // a joined rank's zeros
             } else {
                 p.copyOut(offset, count, buf, pos);
             }
@@ -96,16 +98,6 @@ final class FusionBuffer {
                     pos += n * es;
                 }
             }
-        }
-    }
-
-    private static final ByteBuffer ZEROS = Bytes.direct(64 << 10);
-
-    static void zero(ByteBuffer buf, int pos, int bytes) {
-        for (int done = 0; done < bytes; ) {
-            int n = Math.min(ZEROS.capacity(), bytes - done);
-            Bytes.copy(ZEROS, 0, buf, pos + done, n);
-            done += n;
         }
     }
 }

@@ -9,6 +9,7 @@ import org.hvd4j.allreduce.net.Dialer;
 import org.hvd4j.allreduce.net.PeerListener;
 import org.hvd4j.allreduce.net.Secret;
 import org.hvd4j.allreduce.ring.PeerChannels;
+import org.hvd4j.allreduce.net.Sockets;
 
 /**
  * Direct connections between any two ranks, made on first use: the lower rank dials, the higher
@@ -55,11 +56,7 @@ final class MeshLinks implements PeerChannels {
     public synchronized void close() {
         for (SocketChannel c : channels) {
             if (c != null) {
-                try {
-                    c.close();
-                } catch (IOException ignored) {
-                    // best effort
-                }
+                Sockets.closeQuietly(c);
             }
         }
     }

@@ -150,29 +150,13 @@ public final class ShmCommunicator implements Communicator {
             allreduceRegistered(type, op, pieces, off);
             return;
         }
-        int maxPiece = 0;
-        for (int n : pieces) {
-            maxPiece = Math.max(maxPiece, n * es);
-        }
         long tag = fingerprint(1, type.ordinal(), off[size]);
+        int maxPiece = maxPieceBytes(pieces, es);
         for (int start = 0; start < maxPiece; start += block) {
             long k = beginRound(tag);
-            ByteBuffer mySlot = own.slot(k);
-            for (int j = 0; j < size; j++) {
-                if (j != rank) {
-                    int n = subLength(pieces[j] * es, start);
-                    Bytes.copy(buf, off[j] * es + start, mySlot, j * block, n);
-                }
-            }
-            raise(ShmSegment.IN, k);
-            awaitAll(ShmSegment.IN, k, "allreduce");
-            int mine = subLength(pieces[rank] * es, start);
             int at = off[rank] * es + start;
-            for (int t = 1; t < size && mine > 0; t++) {
-                int j = (rank + t) % size;
-                Reducer.reduce(op, type, buf, at, seg[j].slot(k), rank * block, mine / es);
-            }
-            Bytes.copy(buf, at, mySlot, rank * block, mine);
+            int mine = reduceOwnSubBlock(buf, off, pieces, type, op, start, k, buf, at, "allreduce");
+            Bytes.copy(buf, at, own.slot(k), rank * block, mine);
             raise(ShmSegment.OUT, k);
             for (int t = 1; t < size; t++) {
                 int j = (rank + t) % size;
@@ -180,6 +164,38 @@ public final class ShmCommunicator implements Communicator {
                 Bytes.copy(seg[j].slot(k), j * block, buf, off[j] * es + start, subLength(pieces[j] * es, start));
             }
         }
+    }
+
+    /**
+     * The first half of a round {@code k} of allreduce and reducescatter: publishes the round's
+     * sub-block of every other rank's piece of {@code src}, waits for the peers to publish theirs,
+     * and reduces this rank's sub-block into {@code dst[dstPos, ...)} (which holds this rank's own
+     * values) in the order {@code x_r ⊕ x_{r+1} ⊕ ...}. Returns the sub-block's length in bytes.
+     */
+    private int reduceOwnSubBlock(ByteBuffer src, int[] off, int[] pieces, DType type, Reduction op, int start, long k,
+                                  ByteBuffer dst, int dstPos, String what) {
+        int es = type.bytes();
+        ByteBuffer mySlot = own.slot(k);
+        for (int j = 0; j < size; j++) {
+            if (j != rank) {
+                Bytes.copy(src, off[j] * es + start, mySlot, j * block, subLength(pieces[j] * es, start));
+            }
+        }
+        raise(ShmSegment.IN, k);
+        awaitAll(ShmSegment.IN, k, what);
+        int mine = subLength(pieces[rank] * es, start);
+        for (int t = 1; t < size && mine > 0; t++) {
+            Reducer.reduce(op, type, dst, dstPos, seg[(rank + t) % size].slot(k), rank * block, mine / es);
+        }
+        return mine;
+    }
+
+    private static int maxPieceBytes(int[] pieces, int elementBytes) {
+        int max = 0;
+        for (int n : pieces) {
+            max = Math.max(max, n * elementBytes);
+        }
+        return max;
     }
 
     private void allreduceRegistered(DType type, Reduction op, int[] pieces, int[] off) {
@@ -218,26 +234,10 @@ public final class ShmCommunicator implements Communicator {
         if (size == 1) {
             return;
         }
-        int maxPiece = 0;
-        for (int n : pieces) {
-            maxPiece = Math.max(maxPiece, n * es);
-        }
         long tag = fingerprint(3, type.ordinal(), off[size]);
+        int maxPiece = maxPieceBytes(pieces, es);
         for (int start = 0; start < maxPiece; start += block) {
-            long k = beginRound(tag);
-            ByteBuffer mySlot = own.slot(k);
-            for (int j = 0; j < size; j++) {
-                if (j != rank) {
-                    Bytes.copy(send, off[j] * es + start, mySlot, j * block, subLength(pieces[j] * es, start));
-                }
-            }
-            raise(ShmSegment.IN, k);
-            awaitAll(ShmSegment.IN, k, "reducescatter");
-            int mine = subLength(pieces[rank] * es, start);
-            for (int t = 1; t < size && mine > 0; t++) {
-                int j = (rank + t) % size;
-                Reducer.reduce(op, type, recv, start, seg[j].slot(k), rank * block, mine / es);
-            }
+            reduceOwnSubBlock(send, off, pieces, type, op, start, beginRound(tag), recv, start, "reducescatter");
         }
     }
 
@@ -356,12 +356,6 @@ public final class ShmCommunicator implements Communicator {
     public ByteBuffer allocate(int bytes) {
         return bytes <= own.regBytes ? own.registered() : Bytes.direct(bytes);
     }
-
-    /** Bytes of the registered region. */
-    public int registeredBytes() {
-        return own.regBytes;
-    }
-
     @Override
     public void abort(String reason) {
         if (aborted == null) {
