@@ -9,7 +9,8 @@ import java.util.Locale;
 
 /**
  * Writes the one-object run summary of {@code --summary-json}: model, dataset, ranks, epochs,
- * steps, batch_size, samples_per_s, test_accuracy, test_loss, wall_s. Written to a temporary file
+ * steps, batch_size, samples_per_s, test_accuracy, test_loss, wall_s and parameters_sha256 (the
+ * {@link ParameterDigest} of the final weights). Written to a temporary file
  * and renamed, so a reader never sees half a file.
  */
 public final class SummaryJson {
@@ -21,9 +22,10 @@ public final class SummaryJson {
         return String.format(Locale.ROOT,
                 "{\"model\": \"%s\", \"dataset\": \"%s\", \"ranks\": %d, \"epochs\": %d, \"steps\": %d, "
                         + "\"batch_size\": %d, \"samples_per_s\": %s, \"test_accuracy\": %s, \"test_loss\": %s, "
-                        + "\"wall_s\": %s}%n",
+                        + "\"wall_s\": %s, \"parameters_sha256\": \"%s\"}%n",
                 cfg.model(), dataset, ranks, r.epochs().size(), r.steps(), cfg.batchSize(),
-                number(r.samplesPerSec()), number(r.testAccuracy()), number(r.testLoss()), number(r.wallSeconds()));
+                number(r.samplesPerSec()), number(r.testAccuracy()), number(r.testLoss()), number(r.wallSeconds()),
+                r.parametersSha256());
     }
 
     private static String number(double v) {

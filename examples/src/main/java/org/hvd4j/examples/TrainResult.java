@@ -12,7 +12,8 @@ import java.util.List;
  * @param testAccuracy  final test accuracy
  * @param testLoss      final test loss
  * @param wallSeconds   wall time of the whole run, evaluation included
+ * @param parametersSha256 {@link ParameterDigest} of the final weights
  */
 public record TrainResult(List<EpochStats> epochs, long steps, double samplesPerSec, double testAccuracy,
-                          double testLoss, double wallSeconds) {
+                          double testLoss, double wallSeconds, String parametersSha256) {
 }

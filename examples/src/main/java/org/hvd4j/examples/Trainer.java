@@ -166,7 +166,7 @@ public final class Trainer {
             job.sum(sps);
             EpochStats last = history.get(history.size() - 1);
             return new TrainResult(history, step, sps[0], last.testAccuracy(), last.testLoss(),
-                    (System.nanoTime() - start) * 1e-9);
+                    (System.nanoTime() - start) * 1e-9, ParameterDigest.of(model));
         }
     }
 
