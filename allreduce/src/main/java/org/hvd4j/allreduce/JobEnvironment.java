@@ -18,11 +18,22 @@ import org.hvd4j.allreduce.runtime.RuntimeConfig;
  *   <li><b>Open MPI</b> ({@code mpirun}): {@code OMPI_COMM_WORLD_RANK/SIZE/LOCAL_RANK/LOCAL_SIZE};</li>
  *   <li><b>Slurm</b> ({@code srun}): {@code SLURM_PROCID}, {@code SLURM_NTASKS}, {@code SLURM_LOCALID},
  *       {@code SLURM_NODEID}, {@code SLURM_NNODES};</li>
- *   <li><b>torchrun</b> or a Kubernetes PyTorchJob: {@code RANK}, {@code WORLD_SIZE},
+ *   <li><b>torchrun</b>, a Kubernetes PyTorchJob, or a Kubernetes Indexed Job whose manifest sets
+ *       {@code RANK} from the completion index: {@code RANK}, {@code WORLD_SIZE},
  *       {@code LOCAL_RANK}, {@code LOCAL_WORLD_SIZE}, {@code GROUP_RANK}, {@code MASTER_ADDR},
  *       {@code MASTER_PORT};</li>
  *   <li>none of these: a single process.</li>
  * </ol>
+ *
+ * <p><b>Kubernetes Indexed Jobs</b> set {@code JOB_COMPLETION_INDEX} in every pod; it is
+ * deliberately not read here. It numbers pods, not ranks: it equals the rank only when every pod
+ * runs exactly one rank, and a pod that runs several (one per GPU, or torchrun inside the pod,
+ * where the index is torchrun's node rank) would silently get wrong ranks. The pod also learns
+ * neither the job's size nor rank 0's address from Kubernetes, so the manifest must set those
+ * anyway; mapping the index to {@code RANK} there (the downward API's
+ * {@code metadata.annotations['batch.kubernetes.io/job-completion-index']}) states the
+ * one-rank-per-pod assumption where it is made and needs nothing beyond the torchrun variables.
+ * {@code examples/kubernetes/hvd4j-train.yaml} does this.
  *
  * Without hvdrun there is no launcher-side server: rank 0 starts the rendezvous server itself at
  * {@code HVD4J_RENDEZVOUS}, else at {@code MASTER_ADDR:MASTER_PORT} (one port higher under

@@ -52,6 +52,27 @@ class JobEnvironmentTest {
     }
 
     @Test
+    void aKubernetesIndexedJobPodIsRankedByTheManifestNotByItsCompletionIndex() {
+        // what examples/kubernetes/hvd4j-train.yaml gives pod 2 of 4: RANK from the completion index
+        JobConfig pod = JobEnvironment.detect(Map.of("JOB_COMPLETION_INDEX", "2", "RANK", "2", "WORLD_SIZE", "4",
+                "HVD4J_RENDEZVOUS", "hvd4j-train-0.hvd4j-train:29500", "HVD4J_SECRET", "from-a-kubernetes-secret"));
+        assertEquals(2, pod.ranks().rank());
+        assertEquals(4, pod.ranks().size());
+        assertTrue(pod.hostsRendezvous(), "rank 0's pod hosts the rendezvous");
+        assertEquals("hvd4j-train-0.hvd4j-train", pod.rendezvous().getHostString());
+        assertEquals(29500, pod.rendezvous().getPort());
+        assertFalse(pod.secret().isNone());
+
+        // the index alone is not a rank: the manifest decides what it means
+        JobConfig indexOnly = JobEnvironment.detect(Map.of("JOB_COMPLETION_INDEX", "2"));
+        assertEquals(RankInfo.single(), indexOnly.ranks());
+        // torchrun inside an Indexed Job pod: the index is the node rank, torchrun's RANK wins
+        JobConfig torch = JobEnvironment.detect(Map.of("JOB_COMPLETION_INDEX", "1", "RANK", "3", "WORLD_SIZE", "4",
+                "GROUP_RANK", "1", "MASTER_ADDR", "trainer-0.trainer", "MASTER_PORT", "29500"));
+        assertEquals(3, torch.ranks().rank());
+    }
+
+    @Test
     void badValuesNameTheVariable() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobEnvironment.detect(
                 Map.of("HVD4J_RANK", "x", "HVD4J_SIZE", "2", "HVD4J_RENDEZVOUS", "h:1")));
