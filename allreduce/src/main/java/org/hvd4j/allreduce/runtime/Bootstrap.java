@@ -90,7 +90,7 @@ public final class Bootstrap {
             System.err.println("hvd4j WARNING: HVD4J_SECRET is not set, so connections between the " + size
                     + " ranks are not authenticated: set it to the same value for every rank (hvdrun does)");
         }
-        InetSocketAddress rv = resolve(job.rendezvous());
+        InetSocketAddress rv = resolve(job.rendezvous(), timeout);
         if (job.hostsRendezvous() && rank == 0) {
             resources.add(RendezvousServer.start(null, rv.getPort(), job.secret()));
         }
@@ -307,12 +307,28 @@ public final class Bootstrap {
         return kv.localAddress().getHostAddress();
     }
 
-    private static InetSocketAddress resolve(InetSocketAddress a) throws IOException {
-        InetSocketAddress r = new InetSocketAddress(a.getHostString(), a.getPort());
-        if (r.isUnresolved()) {
-            throw new IOException("cannot resolve the rendezvous host '" + a.getHostString() + "'");
+    /**
+     * The rendezvous address, resolved. A name may resolve only once rank 0's host (a pod, a
+     * container) is up, so resolution is retried until {@code timeout}.
+     */
+    private static InetSocketAddress resolve(InetSocketAddress a, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            InetSocketAddress r = new InetSocketAddress(a.getHostString(), a.getPort());
+            if (!r.isUnresolved()) {
+                return r;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("cannot resolve the rendezvous host '" + a.getHostString() + "' within "
+                        + timeout.toSeconds() + " s (HVD4J_RENDEZVOUS or MASTER_ADDR)");
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while resolving the rendezvous host", e);
+            }
         }
-        return r;
     }
 
     private void closeAll() {
