@@ -68,6 +68,15 @@ final class BuildCheck {
             }
         }
         String nvidia = Files.exists(Path.of("/dev/nvidia0")) ? "a GPU device (/dev/nvidia0)" : "no /dev/nvidia0";
+        try {
+            // "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.82.07 ..." when a driver is loaded
+            String v = Files.readString(Path.of("/proc/driver/nvidia/version")).lines().findFirst().orElse("").strip();
+            if (!v.isEmpty()) {
+                nvidia += ", " + v;
+            }
+        } catch (java.io.IOException | SecurityException noDriver) {
+            // no kernel module loaded
+        }
         return "not in this build: the CUDA backend is not implemented yet; this host has "
                 + (driver == null ? "no NVIDIA driver (libcuda.so.1 not found)" : "the NVIDIA driver " + driver)
                 + " and " + nvidia;

@@ -35,6 +35,7 @@ final class JobRunner {
     private final PrintStream out;
     private final PrintStream err;
     private final List<RankProcess> ranks = new ArrayList<>();
+    private final Map<String, Boolean> local = new LinkedHashMap<>();
     private volatile boolean finished;
 
     JobRunner(LaunchSettings settings, Secret secret, PrintStream out, PrintStream err) {
@@ -42,6 +43,14 @@ final class JobRunner {
         this.secret = secret;
         this.out = out;
         this.err = err;
+        // once per host: the test may need a name lookup
+        for (RankPlacement p : settings.placements()) {
+            local.computeIfAbsent(p.host(), LocalHost::isLocal);
+        }
+    }
+
+    private boolean isLocal(String host) {
+        return local.get(host);
     }
 
     /** Where ranks reach the rendezvous server: loopback for one-host jobs, else the address remote hosts route to. */
@@ -50,7 +59,7 @@ final class JobRunner {
             return LocalHost.interfaceAddress(s.networkInterface());
         }
         for (RankPlacement p : s.placements()) {
-            if (!LocalHost.isLocal(p.host())) {
+            if (!isLocal(p.host())) {
                 return LocalHost.routeTo(p.host());
             }
         }
@@ -77,7 +86,7 @@ final class JobRunner {
                 env.put("HVD4J_NETWORK_INTERFACE", s.networkInterface());
             }
             env.putAll(s.rankEnvironment());
-            boolean remote = !LocalHost.isLocal(p.host());
+            boolean remote = !isLocal(p.host());
             String dir = s.workDir().toString();
             List<String> argv = remote
                     ? s.ssh().command(p.host(), RankWrapper.remote(dir, s.command(), grace))
@@ -90,7 +99,7 @@ final class JobRunner {
     /** Runs the job; returns hvdrun's exit status. */
     int run() throws IOException, InterruptedException {
         List<String> remoteHosts = new ArrayList<>(new LinkedHashSet<>(s.placements().stream()
-                .map(RankPlacement::host).filter(h -> !LocalHost.isLocal(h)).toList()));
+                .map(RankPlacement::host).filter(h -> !isLocal(h)).toList()));
         try (OutputMux mux = new OutputMux(out, err, s.outputDir())) {
             if (!remoteHosts.isEmpty()) {
                 SshCheck.requireReachable(remoteHosts, s.ssh(), s.verbose(), mux);

@@ -112,6 +112,26 @@ class HvdRunJobTest {
     }
 
     @Test
+    void hostfileEnvironmentAndTimelineReachTheRanks(@TempDir Path dir) throws Exception {
+        Path hosts = dir.resolve("hosts");
+        Files.writeString(hosts, "# one host, two slots\n\nlocalhost slots=2   # this machine\n");
+        Path timeline = dir.resolve("timeline.json");
+        Launch l = Launch.run(java.util.Map.of("HVD4J_TEST_FROM_SHELL", "shell value"), "--hostfile", hosts.toString(),
+                "--timeline", timeline.toString(), "--env", "HVD4J_TEST_FROM_SHELL", "--env", "GREETING=hello there",
+                "sh", "-c", "echo \"$HVD4J_RANK/$HVD4J_SIZE $HVD4J_HOSTNAME [$GREETING] [$HVD4J_TEST_FROM_SHELL] "
+                        + "[$HVD4J_TIMELINE]\"");
+        assertEquals(0, l.exit, l.describe());
+        for (int r = 0; r < 2; r++) {
+            assertTrue(l.out.contains("[" + r + "]<stdout>:" + r + "/2 localhost [hello there] [shell value] [" + timeline
+                    + "]"), l.describe());
+        }
+        Launch hvd = Launch.run("--hostfile", hosts.toString(), "--timeline", timeline.toString(), "test-rank", "hvd");
+        assertEquals(0, hvd.exit, hvd.describe());
+        String trace = Files.readString(timeline);
+        assertTrue(trace.startsWith("[") && trace.strip().endsWith("]") && trace.contains("ALLREDUCE"), trace);
+    }
+
+    @Test
     void badOptionsExitWithUsageErrors() {
         Launch tooMany = Launch.run("-np", "5", "-H", "a:2,b:2", "test-rank", "hvd");
         assertEquals(2, tooMany.exit, tooMany.describe());
