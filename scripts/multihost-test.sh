@@ -164,6 +164,57 @@ test_mode() {
         return 1
     fi
     echo "PASS: parameters_sha256 one host $single = $n hosts $multi${hf:+ = hostfile $hf}"
+    stop_checks
+}
+
+leftovers() { # processes in the hosts' namespaces other than their sshd listeners
+    local i p out=""
+    for i in "${!NH_NS[@]}"; do
+        for p in $(ip netns pids "${NH_NS[i]}"); do
+            [[ "$p" == "$(cat "$NH_TMP/sshd.h$i.pid" 2> /dev/null)" ]] && continue
+            out+="  host $i: $(ps -o pid=,args= -p "$p" | cut -c1-120)"$'\n'
+        done
+    done
+    printf %s "$out"
+}
+
+no_leftovers() { # what: fails if a process other than sshd is still running on a host after 2 s
+    local t left
+    for t in 1 2 3 4 5 6 7 8 9 10; do
+        left=$(leftovers)
+        [[ -z "$left" ]] && return 0
+        sleep 0.2
+    done
+    echo "FAIL: processes left on the hosts after $1:" >&2
+    printf '%s\n' "$left" >&2
+    return 1
+}
+
+# Fail-fast and interruption through real ssh: the wrapper on the remote host must stop its rank
+# when hvdrun closes the connection, and hvdrun must report the first failure.
+stop_checks() {
+    local rc=0 t0 log="$NH_TMP/results/stop.log" pid
+    echo "== fail-fast across hosts: rank $((n - 1)) exits 3, the others sleep"
+    t0=$SECONDS
+    multi_hvdrun sh -c "if [ \"\$HVD4J_RANK\" = $((n - 1)) ]; then sleep 1; echo 'failing on purpose' >&2; exit 3; fi; sleep 300" \
+        > "$log" 2>&1 || rc=$?
+    cat "$log"
+    if ((rc != 3 || SECONDS - t0 > 12)) || ! grep -q "rank $((n - 1)) on ${NH_ADDR[n - 1]} exited with code 3 first" "$log"; then
+        echo "FAIL: hvdrun exited $rc after $((SECONDS - t0)) s (expected 3 within about 10 s, naming rank $((n - 1)))" >&2
+        return 1
+    fi
+    no_leftovers "fail-fast" || return 1
+    echo "== SIGTERM to hvdrun while every rank sleeps"
+    "$root/scripts/hvdrun" -np "$n" -H "$(hostlist)" "${hvdrun_ssh[@]}" sh -c 'echo up; sleep 300' > "$log" 2>&1 &
+    pid=$!
+    for t0 in $(seq 100); do [[ $(grep -c '<stdout>:up' "$log") == "$n" ]] && break; sleep 0.1; done
+    kill -TERM "$pid"
+    rc=0
+    wait "$pid" || rc=$?
+    cat "$log"
+    ((rc == 143)) || { echo "FAIL: hvdrun exited $rc after SIGTERM (expected 143)" >&2; return 1; }
+    no_leftovers "SIGTERM to hvdrun" || return 1
+    echo "PASS: fail-fast and SIGTERM leave no process on any host"
 }
 
 link_check() { # TCP payload rate host 0 -> host 1 alone, then both directions at once

@@ -36,8 +36,12 @@ final class RankWrapper {
                 "exec 3<&0",
                 "if command -v setsid > /dev/null 2>&1; then setsid \"$@\" < /dev/null 3<&- & else \"$@\" < /dev/null 3<&- & fi",
                 "pid=$!",
-                "( cat <&3 > /dev/null; kill -TERM -\"$pid\" || kill -TERM \"$pid\"; sleep " + graceSeconds + ";"
-                        + " kill -KILL -\"$pid\" || kill -KILL \"$pid\" ) > /dev/null 2>&1 &",
+                // after SIGTERM, wait in short naps while the rank's group lives, so that nothing of
+                // the watcher outlives the rank by more than a tenth of a second
+                "( cat <&3 > /dev/null; kill -TERM -\"$pid\" || kill -TERM \"$pid\"; i=0",
+                "  while [ $i -lt " + graceSeconds * 10 + " ] && { kill -0 -\"$pid\" || kill -0 \"$pid\"; }; do"
+                        + " sleep 0.1 3<&-; i=$((i + 1)); done",
+                "  kill -KILL -\"$pid\" || kill -KILL \"$pid\" ) > /dev/null 2>&1 &",
                 "watch=$!",
                 "wait \"$pid\"; rc=$?",
                 "kill \"$watch\" 2> /dev/null",

@@ -43,6 +43,17 @@ class HvdRunJobTest {
     }
 
     @Test
+    void aRankThatIgnoresSigtermIsKilledAfterTheGracePeriod() throws InterruptedException {
+        String marker = "61." + System.nanoTime() % 1000;
+        Launch l = Launch.run("-np", "2", "--kill-grace-seconds", "1", "sh", "-c",
+                "if [ \"$HVD4J_RANK\" = 0 ]; then sleep 0.3; exit 4; fi; trap '' TERM; sleep " + marker);
+        assertEquals(4, l.exit, l.describe());
+        assertTrue(l.seconds < 6, l.describe());
+        assertEquals(List.of(), ProcessHandle.allProcesses()
+                .filter(h -> h.info().commandLine().orElse("").contains("sleep " + marker)).toList());
+    }
+
+    @Test
     void ranksThatNeverReachTheRendezvousAreNamed() {
         Launch l = Launch.run("-np", "3", "--start-timeout", "3", "test-rank", "late", "2");
         assertTrue(l.exit != 0, l.describe());
