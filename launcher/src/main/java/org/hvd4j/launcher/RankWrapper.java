@@ -43,7 +43,8 @@ final class RankWrapper {
                         + " sleep 0.1 3<&-; i=$((i + 1)); done",
                 "  kill -KILL -\"$pid\" || kill -KILL \"$pid\" ) > /dev/null 2>&1 &",
                 "watch=$!",
-                "wait \"$pid\"; rc=$?",
+                // sh would print "Terminated" for the rank it waits on; hvdrun reports exits itself
+                "wait \"$pid\" 2> /dev/null; rc=$?",
                 "kill \"$watch\" 2> /dev/null",
                 "exit $rc");
     }
