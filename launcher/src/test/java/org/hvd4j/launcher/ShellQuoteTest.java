@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -25,8 +26,10 @@ class ShellQuoteTest {
 
     @Test
     void environmentLinesRejectWhatTheWrapperCannotCarry() {
-        assertEquals("A=1\nB=x y=z\n\n", RankWrapper.environmentLines(new java.util.LinkedHashMap<>(Map.of("A", "1"))
-        {{ put("B", "x y=z"); }}));
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("A", "1");
+        env.put("B", "x y=z");
+        assertEquals("A=1\nB=x y=z\n\n", RankWrapper.environmentLines(env));
         assertThrows(IllegalArgumentException.class, () -> RankWrapper.checkVariable("1A", "x"));
         assertThrows(IllegalArgumentException.class, () -> RankWrapper.checkVariable("A-B", "x"));
         assertThrows(IllegalArgumentException.class, () -> RankWrapper.checkVariable("A", "two\nlines"));
