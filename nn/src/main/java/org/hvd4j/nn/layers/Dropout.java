@@ -35,6 +35,19 @@ public final class Dropout extends Module {
         return org.hvd4j.tensor.ops.Dropout.dropout(x, p, CpuRandom.mix(seed + calls++), true);
     }
 
+    /** Training-mode calls so far: the position in this layer's mask stream (checkpoints store it). */
+    public long calls() {
+        return calls;
+    }
+
+    /** Restores {@link #calls()} (checkpoint resume), so that the next mask is the one a straight run draws. */
+    public void setCalls(long n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("dropout call count must be >= 0, got " + n);
+        }
+        this.calls = n;
+    }
+
     @Override
     protected String describe() {
         return "(p " + p + ")";

@@ -71,6 +71,21 @@ public final class Adam extends Optimizer {
         return s;
     }
 
+    @Override
+    public String kind() {
+        return decoupled ? "AdamW" : "Adam";
+    }
+
+    @Override
+    public Map<String, Double> hyperParameters() {
+        Map<String, Double> h = super.hyperParameters();
+        h.put("beta1", (double) beta1);
+        h.put("beta2", (double) beta2);
+        h.put("eps", (double) eps);
+        h.put("weight_decay", (double) weightDecay);
+        return h;
+    }
+
     /** Per-parameter step counts (for checkpoints). */
     public int[] stepCounts() {
         return t.clone();

@@ -109,6 +109,21 @@ public abstract class Optimizer {
         return new int[0];
     }
 
+    /**
+     * The algorithm's name as PyTorch spells its class ({@code SGD}, {@code Adam}, {@code AdamW}),
+     * written into checkpoints so that a resume with another optimizer is refused.
+     */
+    public String kind() {
+        return getClass().getSimpleName();
+    }
+
+    /** The hyper-parameters by PyTorch's names ({@code lr}, {@code momentum}, ...), for checkpoints. */
+    public Map<String, Double> hyperParameters() {
+        Map<String, Double> h = new LinkedHashMap<>();
+        h.put("lr", (double) lr);
+        return h;
+    }
+
     /** Restores what {@link #counters()} returned. */
     public void setCounters(int[] values) {
         if (values.length != 0) {

@@ -77,4 +77,14 @@ public abstract class OptimizerDecorator extends Optimizer {
     public void setCounters(int[] values) {
         inner.setCounters(values);
     }
+
+    @Override
+    public String kind() {
+        return inner.kind();
+    }
+
+    @Override
+    public Map<String, Double> hyperParameters() {
+        return inner.hyperParameters();
+    }
 }

@@ -59,6 +59,21 @@ public final class Sgd extends Optimizer {
     }
 
     @Override
+    public String kind() {
+        return "SGD";
+    }
+
+    @Override
+    public Map<String, Double> hyperParameters() {
+        Map<String, Double> h = super.hyperParameters();
+        h.put("momentum", (double) momentum);
+        h.put("dampening", (double) dampening);
+        h.put("weight_decay", (double) weightDecay);
+        h.put("nesterov", nesterov ? 1.0 : 0.0);
+        return h;
+    }
+
+    @Override
     public Map<String, Tensor> state() {
         Map<String, Tensor> s = new LinkedHashMap<>();
         List<String> names = parameterNames();
