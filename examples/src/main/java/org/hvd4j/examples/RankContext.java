@@ -4,6 +4,8 @@ import org.hvd4j.allreduce.DistributedOptimizer;
 import org.hvd4j.allreduce.HvdRuntime;
 import org.hvd4j.allreduce.Reduction;
 import org.hvd4j.nn.Module;
+import org.hvd4j.nn.io.ModuleRng;
+import org.hvd4j.nn.io.TrainingState;
 import org.hvd4j.nn.optim.Optimizer;
 
 /**
@@ -56,6 +58,28 @@ final class RankContext {
             rt.broadcastParameters(model, 0);
             rt.broadcastOptimizerState(optimizer, 0);
         }
+    }
+
+    /**
+     * Rank 0's start position {@code {epoch, step in epoch, global step}} ({@code start} there, null
+     * for step 0; ignored on other ranks), and rank 0's dropout counters set on every rank: with
+     * the weights and optimizer state of {@link #broadcastFromRoot}, all that a resume needs.
+     * Ranks on other hosts never read rank 0's checkpoint files.
+     */
+    long[] broadcastStart(TrainingState start, Module model) {
+        long[] drop = ModuleRng.dropoutCalls(model);
+        long[] all = new long[3 + drop.length];
+        if (start != null) {
+            all[0] = start.epoch();
+            all[1] = start.stepInEpoch();
+            all[2] = start.globalStep();
+        }
+        System.arraycopy(drop, 0, all, 3, drop.length);
+        if (rt != null) {
+            all = rt.broadcastObject(all, 0);
+            ModuleRng.setDropoutCalls(model, java.util.Arrays.copyOfRange(all, 3, all.length));
+        }
+        return java.util.Arrays.copyOf(all, 3);
     }
 
     /** In place: each value becomes its sum over the ranks. */

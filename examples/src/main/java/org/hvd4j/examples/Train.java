@@ -96,6 +96,9 @@ public final class Train implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})", defaultValue = "linear")
     String lrScaling;
 
+    @CommandLine.Mixin
+    StateOptions state = new StateOptions();
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -107,6 +110,10 @@ public final class Train implements Callable<Integer> {
             if (ex instanceof DatasetException de) {
                 cmd.getErr().println("train: " + de.getMessage());
                 return de.exitCode();
+            }
+            if (ex instanceof org.hvd4j.nn.io.CheckpointException ce) {
+                cmd.getErr().println("train: " + ce.getMessage());
+                return 2;
             }
             if (ex instanceof HvdException he) {
                 cmd.getErr().println("train: " + he.getMessage());
@@ -154,11 +161,17 @@ public final class Train implements Callable<Integer> {
             // every rank reads the data (each takes its own shard); only rank 0 talks about it
             FashionMnist data = FashionMnist.load(cfg.dataDir(), cfg.download(), out);
             Trainer trainer = new Trainer(cfg, CpuBackend.get(), rt);
+            RunState run = RunState.prepare(state, cfg, trainer, rt, out); // --resume, --init-from, checkpoint hooks
+            if (run.evalOnly()) {
+                run.evaluate(data.test(), dataset);
+                return 0;
+            }
             TrainResult result = trainer.run(data.train(), data.test(),
                     root ? ProgressReporter.forStdout() : ProgressReporter.silent());
             out.printf(Locale.ROOT, "done: %d steps, test accuracy %.2f%%, test loss %.4f, %.0f samples/s, %.1f s%n",
                     result.steps(), 100 * result.testAccuracy(), result.testLoss(), result.samplesPerSec(),
                     result.wallSeconds());
+            run.finish(); // --save
             if (root && cfg.summaryJson() != null) {
                 SummaryJson.write(cfg.summaryJson(), SummaryJson.format(cfg, dataset, rt == null ? 1 : rt.size(), result));
             }

@@ -9,6 +9,7 @@ import org.hvd4j.datasets.Dataset;
 import org.hvd4j.datasets.DistributedSampler;
 import org.hvd4j.nn.Module;
 import org.hvd4j.nn.init.Rng;
+import org.hvd4j.nn.io.TrainingState;
 import org.hvd4j.nn.models.Models;
 import org.hvd4j.nn.optim.Adam;
 import org.hvd4j.nn.optim.GradClip;
@@ -52,6 +53,8 @@ public final class Trainer {
     private final Module model;
     private final Optimizer optimizer;
     private final float baseLr;
+    private TrainingState start;
+    private TrainerHooks hooks = TrainerHooks.NONE;
 
     /** A single-process trainer. */
     public Trainer(TrainConfig cfg, Backend backend) {
@@ -75,6 +78,33 @@ public final class Trainer {
 
     public Optimizer optimizer() {
         return optimizer;
+    }
+
+    /**
+     * Makes {@link #run} continue from {@code position} (a checkpoint's, loaded into the model and
+     * optimizer on rank 0) instead of step 0: the same epoch, the same sampler order with the
+     * batches already taken skipped, the schedule at the same global step. Other ranks need not
+     * call it: {@link #run} sends rank 0's position (and dropout counters) to every rank.
+     */
+    public void startAt(TrainingState position) {
+        this.start = position;
+    }
+
+    /** Called after every step and after every epoch's evaluation (checkpoints). */
+    public void hooks(TrainerHooks h) {
+        this.hooks = h;
+    }
+
+    /** Makes every rank hold rank 0's weights, then evaluates on {@code test} (loss, accuracy). */
+    public double[] evaluateOnly(Dataset test) {
+        job.broadcastFromRoot(model, optimizer);
+        return evaluate(test);
+    }
+
+    private TrainingState position(int epoch, int stepInEpoch, long globalStep, long totalSteps, int perEpoch) {
+        boolean done = stepInEpoch >= perEpoch;
+        return new TrainingState(done ? epoch + 1 : epoch, done ? 0 : stepInEpoch, globalStep, totalSteps, cfg.seed(),
+                cfg.batchSize(), job.size(), cfg.shuffle(), cfg.model());
     }
 
     static Optimizer makeOptimizer(TrainConfig cfg, Module model) {
@@ -114,6 +144,7 @@ public final class Trainer {
     public TrainResult run(Dataset train, Dataset test, ProgressReporter progress) {
         long start = System.nanoTime();
         job.broadcastFromRoot(model, optimizer);
+        long[] at = job.broadcastStart(this.start, model); // {epoch, step in epoch, global step}, rank 0's
         DistributedSampler sampler = new DistributedSampler(train.size(), job.size(), job.rank(), cfg.seed(),
                 cfg.shuffle(), false);
         List<EpochStats> history = new ArrayList<>();
@@ -124,12 +155,15 @@ public final class Trainer {
             LrScheduler scheduler = new LrScheduler(optimizer, baseLr,
                     makeSchedule(cfg, (double) totalSteps / perEpoch, job.size()), perEpoch);
             StepBuffers buf = new StepBuffers(cfg.batchSize());
-            long step = 0;
+            long step = at[2];
+            int firstEpoch = (int) at[0];
+            int skip = (int) Math.min(at[1], perEpoch);
             long timedNanos = 0;
             long timedSamples = 0;
-            for (int e = 0; e < epochs && step < totalSteps; e++) {
+            for (int e = firstEpoch; e < epochs && step < totalSteps; e++) {
                 model.train();
-                int epochSteps = (int) Math.min(perEpoch, totalSteps - step);
+                int first = e == firstEpoch ? skip : 0;
+                int epochSteps = (int) Math.min(perEpoch, first + totalSteps - step);
                 progress.startEpoch(e + 1, epochs, epochSteps);
                 double lossSum = 0;
                 long correct = 0;
@@ -137,7 +171,10 @@ public final class Trainer {
                 long epochNanos = 0;
                 float lr = optimizer.lr();
                 try (DataLoader.Epoch it = loader.epoch(e)) {
-                    for (int s = 0; s < epochSteps; s++) {
+                    for (int s = 0; s < first; s++) {
+                        it.next(); // taken before the checkpoint this run resumed from: same order, skipped
+                    }
+                    for (int s = first; s < epochSteps; s++) {
                         long t0 = System.nanoTime();
                         Batch b = it.next();
                         lr = scheduler.apply(step);
@@ -153,19 +190,26 @@ public final class Trainer {
                         correct += buf.correct;
                         seen += b.size();
                         progress.step(s + 1, lossSum / seen, seen / (epochNanos * 1e-9));
+                        if (s + 1 < epochSteps) {
+                            hooks.afterStep(position(e, s + 1, step, totalSteps, perEpoch));
+                        }
                     }
                 }
                 double[] eval = evaluate(test);
                 double[] g = {lossSum, correct, seen, seen / (epochNanos * 1e-9)};
                 job.sum(g);
-                EpochStats st = new EpochStats(e + 1, epochSteps, g[0] / g[2], g[1] / g[2], eval[0], eval[1], g[3], lr);
+                EpochStats st = new EpochStats(e + 1, epochSteps - first, g[0] / g[2], g[1] / g[2], eval[0], eval[1], g[3],
+                        lr);
                 history.add(st);
                 progress.endEpoch(st);
+                hooks.afterEpoch(position(e, epochSteps, step, totalSteps, perEpoch), st);
             }
             double[] sps = {timedSamples > 0 ? timedSamples / (timedNanos * 1e-9) : Double.NaN};
             job.sum(sps);
-            EpochStats last = history.get(history.size() - 1);
-            return new TrainResult(history, step, sps[0], last.testAccuracy(), last.testLoss(),
+            // a run resumed at its end trains nothing: report the weights it has
+            double[] fin = history.isEmpty() ? evaluate(test)
+                    : new double[] {history.get(history.size() - 1).testLoss(), history.get(history.size() - 1).testAccuracy()};
+            return new TrainResult(history, step, sps[0], fin[1], fin[0],
                     (System.nanoTime() - start) * 1e-9, ParameterDigest.of(model));
         }
     }

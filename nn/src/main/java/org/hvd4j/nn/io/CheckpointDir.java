@@ -81,9 +81,27 @@ public final class CheckpointDir {
     /** Writes a checkpoint atomically, keeps the last {@code keep}, and returns its path. */
     public Path save(Module model, Optimizer optimizer, TrainingState state) {
         Path target = dir.resolve(fileName(state));
-        Path tmp = dir.resolve("." + target.getFileName() + TEMP_MARK + ProcessHandle.current().pid());
+        writeAtomically(target, model, optimizer, state, crashBeforeRename);
+        prune(target);
+        return target;
+    }
+
+    /**
+     * Writes {@code file} as {@link Checkpoint#write} does, through a hidden temporary file in the
+     * same directory that is closed, fsynced and renamed over {@code file}; the directory is
+     * fsynced after the rename. On failure the temporary file is removed and {@code file} is as it was.
+     */
+    public static void writeAtomically(Path file, Module model, Optimizer optimizer, TrainingState state) {
+        writeAtomically(file, model, optimizer, state, false);
+    }
+
+    private static void writeAtomically(Path file, Module model, Optimizer optimizer, TrainingState state,
+                                        boolean crashBeforeRename) {
+        Path target = file.toAbsolutePath();
+        Path parent = target.getParent();
+        Path tmp = parent.resolve("." + target.getFileName() + TEMP_MARK + ProcessHandle.current().pid());
         try {
-            Files.createDirectories(dir);
+            Files.createDirectories(parent);
             Checkpoint.write(tmp, model, optimizer, state); // closed: HDF5 has written everything
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
@@ -92,7 +110,7 @@ public final class CheckpointDir {
                 throw new SimulatedCrash("simulated crash before the rename of " + tmp);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            fsyncDirectory();
+            fsyncDirectory(parent);
         } catch (SimulatedCrash crash) {
             throw crash;
         } catch (IOException | RuntimeException e) {
@@ -101,14 +119,12 @@ public final class CheckpointDir {
             } catch (IOException ignored) {
                 // the write failed already; that is the error to report
             }
-            throw new CheckpointException(target + ": writing the checkpoint failed: " + e.getMessage(), e);
+            throw new CheckpointException(file + ": writing the checkpoint failed: " + e.getMessage(), e);
         }
-        prune(target);
-        return target;
     }
 
     /** The rename is durable only once the directory entry is on disk too. */
-    private void fsyncDirectory() {
+    private static void fsyncDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {
