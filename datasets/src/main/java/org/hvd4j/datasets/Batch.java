@@ -91,12 +91,8 @@ public final class Batch {
         if (count > capacity()) {
             throw new IllegalArgumentException("batch of " + count + " exceeds capacity " + capacity());
         }
-        for (int i = 0; i < count; i++) {
-            int idx = order[from + i];
-            indices[i] = idx;
-            labels[i] = dataset.label(idx);
-            dataset.copyFeatures(idx, features, i * featureSize);
-        }
+        System.arraycopy(order, from, indices, 0, count);
+        dataset.copyBatch(indices, count, features, labels);
         size = count;
         index = batchIndex;
     }

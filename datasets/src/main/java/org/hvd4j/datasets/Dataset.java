@@ -41,4 +41,18 @@ public interface Dataset {
      * @return its label
      */
     int label(int index);
+
+    /**
+     * Copies a mini-batch: features of sample {@code indices[i]} to {@code features} at
+     * {@code i * featureSize()} and its label to {@code labels[i]}, for {@code i < count}. Indices
+     * may repeat and come in any order. The default copies sample by sample; a data set that reads
+     * from a file overrides it to read the whole batch at once.
+     */
+    default void copyBatch(int[] indices, int count, float[] features, int[] labels) {
+        int fs = featureSize();
+        for (int i = 0; i < count; i++) {
+            labels[i] = label(indices[i]);
+            copyFeatures(indices[i], features, i * fs);
+        }
+    }
 }
