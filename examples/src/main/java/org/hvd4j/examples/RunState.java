@@ -162,7 +162,7 @@ final class RunState implements TrainerHooks {
                     "{\"mode\": \"eval\", \"model\": \"%s\", \"dataset\": \"%s\", \"ranks\": %d, \"weights\": \"%s\", "
                             + "\"test_samples\": %d, \"test_loss\": %.6g, \"test_accuracy\": %.6g, "
                             + "\"parameters_sha256\": \"%s\"}%n",
-                    cfg.model(), dataset, ranks, weightsFrom.replace("\\", "\\\\").replace("\"", "\\\""), test.size(),
+                    cfg.model(), SummaryJson.escape(dataset), ranks, SummaryJson.escape(weightsFrom), test.size(),
                     ev[0], ev[1], digest));
         }
     }

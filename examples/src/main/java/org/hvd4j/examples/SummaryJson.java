@@ -23,9 +23,27 @@ public final class SummaryJson {
                 "{\"model\": \"%s\", \"dataset\": \"%s\", \"ranks\": %d, \"epochs\": %d, \"steps\": %d, "
                         + "\"batch_size\": %d, \"samples_per_s\": %s, \"test_accuracy\": %s, \"test_loss\": %s, "
                         + "\"wall_s\": %s, \"parameters_sha256\": \"%s\"}%n",
-                cfg.model(), dataset, ranks, r.epochs().size(), r.steps(), cfg.batchSize(),
+                cfg.model(), escape(dataset), ranks, r.epochs().size(), r.steps(), cfg.batchSize(),
                 number(r.samplesPerSec()), number(r.testAccuracy()), number(r.testLoss()), number(r.wallSeconds()),
                 r.parametersSha256());
+    }
+
+    /** {@code s} as the inside of a JSON string (a data set's path may hold quotes or backslashes). */
+    static String escape(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (char ch : s.toCharArray()) {
+            switch (ch) {
+                case '"', '\\' -> b.append('\\').append(ch);
+                default -> {
+                    if (ch < 0x20) {
+                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) ch));
+                    } else {
+                        b.append(ch);
+                    }
+                }
+            }
+        }
+        return b.toString();
     }
 
     private static String number(double v) {

@@ -11,7 +11,6 @@ import org.hvd4j.allreduce.HvdRuntime;
 import org.hvd4j.allreduce.JobConfig;
 import org.hvd4j.allreduce.JobEnvironment;
 import org.hvd4j.datasets.DatasetException;
-import org.hvd4j.datasets.FashionMnist;
 import org.hvd4j.tensor.cpu.CpuBackend;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,7 +27,8 @@ public final class Train implements Callable<Integer> {
     @Option(names = "--model", description = "mlp, cnn or cnn-bn (default: ${DEFAULT-VALUE})", defaultValue = "mlp")
     String model;
 
-    @Option(names = "--dataset", description = "fashion-mnist (default: ${DEFAULT-VALUE})", defaultValue = "fashion-mnist")
+    @Option(names = "--dataset", description = "fashion-mnist, or hdf5:PATH with --x and --y (default: ${DEFAULT-VALUE})",
+            defaultValue = "fashion-mnist")
     String dataset;
 
     @Option(names = "--epochs", description = "epochs (default: the model's recipe, 10)")
@@ -97,6 +97,9 @@ public final class Train implements Callable<Integer> {
     String lrScaling;
 
     @CommandLine.Mixin
+    DataOptions data = new DataOptions();
+
+    @CommandLine.Mixin
     StateOptions state = new StateOptions();
 
     public static void main(String[] args) {
@@ -145,9 +148,10 @@ public final class Train implements Callable<Integer> {
             throw new IllegalArgumentException("--model must be one of " + org.hvd4j.nn.models.Models.NAMES
                     + ", got '" + model + "'");
         }
-        if (!dataset.equals("fashion-mnist")) {
-            throw new IllegalArgumentException("--dataset must be fashion-mnist, got '" + dataset + "'");
+        if (!dataset.equals("fashion-mnist") && !org.hvd4j.datasets.hdf5.Hdf5Source.isHdf5(dataset)) {
+            throw new IllegalArgumentException("--dataset must be fashion-mnist or hdf5:PATH, got '" + dataset + "'");
         }
+        data.validate(dataset);
         TrainConfig cfg = config();
         if (cfg.threads() > 0) {
             CpuBackend.setThreads(cfg.threads());
@@ -157,23 +161,10 @@ public final class Train implements Callable<Integer> {
         try {
             boolean root = rt == null || rt.rank() == 0;
             PrintStream out = root ? System.out : new PrintStream(OutputStream.nullOutputStream());
-            out.println(describe(cfg, rt));
+            out.println(describe(cfg, rt, dataset));
             // every rank reads the data (each takes its own shard); only rank 0 talks about it
-            FashionMnist data = FashionMnist.load(cfg.dataDir(), cfg.download(), out);
-            Trainer trainer = new Trainer(cfg, CpuBackend.get(), rt);
-            RunState run = RunState.prepare(state, cfg, trainer, rt, out); // --resume, --init-from, checkpoint hooks
-            if (run.evalOnly()) {
-                run.evaluate(data.test(), dataset);
-                return 0;
-            }
-            TrainResult result = trainer.run(data.train(), data.test(),
-                    root ? ProgressReporter.forStdout() : ProgressReporter.silent());
-            out.printf(Locale.ROOT, "done: %d steps, test accuracy %.2f%%, test loss %.4f, %.0f samples/s, %.1f s%n",
-                    result.steps(), 100 * result.testAccuracy(), result.testLoss(), result.samplesPerSec(),
-                    result.wallSeconds());
-            run.finish(); // --save
-            if (root && cfg.summaryJson() != null) {
-                SummaryJson.write(cfg.summaryJson(), SummaryJson.format(cfg, dataset, rt == null ? 1 : rt.size(), result));
+            try (TrainingData data = TrainingData.load(dataset, this.data, cfg, out)) {
+                train(cfg, rt, data, root, out);
             }
         } finally {
             if (rt != null) {
@@ -183,18 +174,38 @@ public final class Train implements Callable<Integer> {
         return 0;
     }
 
-    /** The configuration line every run logs first. */
-    static String describe(TrainConfig c) {
-        return describe(c, null);
+    /** Trains (or with --eval-only evaluates) on {@code data}; rank 0 prints and writes the summary. */
+    private void train(TrainConfig cfg, HvdRuntime rt, TrainingData data, boolean root, PrintStream out)
+            throws IOException {
+        Trainer trainer = new Trainer(cfg, CpuBackend.get(), rt);
+        RunState run = RunState.prepare(state, cfg, trainer, rt, out); // --resume, --init-from, checkpoint hooks
+        if (run.evalOnly()) {
+            run.evaluate(data.test(), dataset);
+            return;
+        }
+        TrainResult result = trainer.run(data.train(), data.test(),
+                root ? ProgressReporter.forStdout() : ProgressReporter.silent());
+        out.printf(Locale.ROOT, "done: %d steps, test accuracy %.2f%%, test loss %.4f, %.0f samples/s, %.1f s%n",
+                result.steps(), 100 * result.testAccuracy(), result.testLoss(), result.samplesPerSec(),
+                result.wallSeconds());
+        run.finish(); // --save
+        if (root && cfg.summaryJson() != null) {
+            SummaryJson.write(cfg.summaryJson(), SummaryJson.format(cfg, dataset, rt == null ? 1 : rt.size(), result));
+        }
     }
 
-    static String describe(TrainConfig c, HvdRuntime rt) {
+    /** The configuration line every run logs first. */
+    static String describe(TrainConfig c) {
+        return describe(c, null, "fashion-mnist");
+    }
+
+    static String describe(TrainConfig c, HvdRuntime rt, String dataset) {
         String ranks = rt == null ? "ranks 1" : "ranks " + rt.size() + " (" + rt.crossSize() + " hosts, transport "
                 + rt.transport() + ")";
         return String.format(Locale.ROOT,
                 "train: model %s, dataset %s, %s, device cpu, threads %d, epochs %d, steps %s, batch %d%s, "
                         + "optimizer %s, lr %g%s, momentum %g, weight decay %g, schedule %s, warm-up %g, seed %d",
-                c.model(), "fashion-mnist", ranks, CpuBackend.threads(), c.epochs(), c.steps() > 0 ? c.steps() : "all",
+                c.model(), dataset, ranks, CpuBackend.threads(), c.epochs(), c.steps() > 0 ? c.steps() : "all",
                 c.batchSize(), rt == null ? "" : " per rank", c.optimizer(), c.lr(),
                 rt == null ? "" : " (scaling " + c.lrScaling() + ")", c.momentum(), c.weightDecay(), c.lrSchedule(),
                 c.warmupEpochs(), c.seed());

@@ -3,15 +3,10 @@ package org.hvd4j.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -19,34 +14,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code train}'s checkpoint options end to end on the real Fashion-MNIST (skipped without it). */
 class TrainStateCliTest {
-    @TempDir
-    Path tmp;
-
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run train(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Train.run(args);
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-        return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    private static TrainCli.Run train(String... args) {
+        return TrainCli.train(args);
     }
 
     private static String json(Path f, String key) throws Exception {
-        Matcher m = Pattern.compile("\"" + key + "\": \"?([^,\"}]+)").matcher(Files.readString(f));
-        assertTrue(m.find(), key + " in " + Files.readString(f));
-        return m.group(1);
+        return TrainCli.json(f, key);
     }
+
+    @TempDir
+    Path tmp;
 
     private static List<String> names(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
@@ -62,7 +39,7 @@ class TrainStateCliTest {
         Path d1 = tmp.resolve("ckpt");
         Path s1 = tmp.resolve("straight.json");
         Path saved = tmp.resolve("final.h5");
-        Run a = train(concat(common, "--checkpoint-dir", d1.toString(), "--checkpoint-every-steps", "45",
+        TrainCli.Run a = train(concat(common, "--checkpoint-dir", d1.toString(), "--checkpoint-every-steps", "45",
                 "--keep-checkpoints", "3", "--summary-json", s1.toString(), "--save", saved.toString()));
         assertEquals(0, a.code(), a.err());
         // 60 steps per epoch: every 45 steps and at epoch ends, the last 3 kept
@@ -78,7 +55,7 @@ class TrainStateCliTest {
         byte[] newest = Files.readAllBytes(d1.resolve("ckpt-epoch0002-step000120.h5"));
         Files.write(d2.resolve("ckpt-epoch0001-step000100.h5"), Arrays.copyOf(newest, newest.length / 3));
         Path s2 = tmp.resolve("resumed.json");
-        Run b = train(concat(common, "--checkpoint-dir", d2.toString(), "--resume", "--summary-json", s2.toString()));
+        TrainCli.Run b = train(concat(common, "--checkpoint-dir", d2.toString(), "--resume", "--summary-json", s2.toString()));
         assertEquals(0, b.code(), b.err());
         assertTrue(b.err().contains("resume: skipping a damaged or unusable checkpoint: "
                 + d2.resolve("ckpt-epoch0001-step000100.h5")), b.err());
@@ -89,7 +66,7 @@ class TrainStateCliTest {
 
         // --eval-only on the --save file: the final weights' accuracy and digest, nothing trained
         Path e = tmp.resolve("eval.json");
-        Run c = train("--model", "mlp", "--no-download", "--eval-only", "--init-from", saved.toString(),
+        TrainCli.Run c = train("--model", "mlp", "--no-download", "--eval-only", "--init-from", saved.toString(),
                 "--summary-json", e.toString());
         assertEquals(0, c.code(), c.err());
         assertTrue(c.out().contains("eval: test loss "), c.out());
@@ -100,12 +77,12 @@ class TrainStateCliTest {
         assertEquals(json(s1, "parameters_sha256"), json(e, "parameters_sha256"));
 
         // strict: a checkpoint of another model is refused, naming what does not fit
-        Run d = train("--model", "cnn", "--no-download", "--eval-only", "--init-from", saved.toString());
+        TrainCli.Run d = train("--model", "cnn", "--no-download", "--eval-only", "--init-from", saved.toString());
         assertEquals(2, d.code());
         assertTrue(d.err().startsWith("train: " + saved + ": the weights do not fit the model (strict loading): "
                 + "missing in the file: [conv1.weight, conv1.bias, conv2.weight, conv2.bias]; unexpected (not in the model): "
                 + "[fc3.bias, fc3.weight]; shape mismatch: [fc1.weight: file [512, 784] vs model [1024, 3136]"), d.err());
-        Run n = train("--model", "cnn", "--no-download", "--steps", "1", "--init-from", saved.toString(),
+        TrainCli.Run n = train("--model", "cnn", "--no-download", "--steps", "1", "--init-from", saved.toString(),
                 "--init-non-strict");
         assertEquals(0, n.code(), n.err());
         assertTrue(n.out().contains("init: 0 tensors from " + saved + "; not loaded"), n.out());
@@ -113,13 +90,13 @@ class TrainStateCliTest {
 
     @Test
     void optionCombinationsThatCannotWorkExitTwo() {
-        Run r = train("--eval-only");
+        TrainCli.Run r = train("--eval-only");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--eval-only needs weights"), r.err());
         assertEquals(2, train("--resume").code());
         assertEquals(2, train("--checkpoint-every-steps", "5").code());
         assertEquals(2, train("--checkpoint-dir", "x", "--keep-checkpoints", "0").code());
-        Run m = train("--no-download", "--init-from", "/nonexistent/w.h5", "--steps", "1");
+        TrainCli.Run m = train("--no-download", "--init-from", "/nonexistent/w.h5", "--steps", "1");
         Assumptions.assumeTrue(Files.isDirectory(Path.of("/usr/share/datasets/fashion-mnist")));
         assertEquals(2, m.code());
         assertTrue(m.err().contains("/nonexistent/w.h5: no such file"), m.err());

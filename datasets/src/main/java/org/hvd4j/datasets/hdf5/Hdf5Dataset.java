@@ -282,7 +282,7 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
         synchronized (this) {
             ensureStaging(1);
             staging.clear();
-            x.readRows(index, 1, decoder.readAs(), staging);
+            read(() -> x.readRows(index, 1, decoder.readAs(), staging));
             decoder.decode(staging, stagingFloats, 0, dst, dstOffset);
         }
     }
@@ -334,10 +334,20 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
             }
             ensureStaging(unique);
             staging.clear();
-            x.readRowSet(keys, unique, decoder.readAs(), staging);
+            int rows = unique;
+            read(() -> x.readRowSet(keys, rows, decoder.readAs(), staging));
             for (int i = 0; i < count; i++) {
                 decoder.decode(staging, stagingFloats, order[i], features, i * featureSize);
             }
+        }
+    }
+
+    /** A streamed read; HDF5's errors (a file changed or damaged under the job) become data errors. */
+    private void read(Runnable r) {
+        try {
+            r.run();
+        } catch (Hdf5Exception e) {
+            throw new DatasetException(e.getMessage(), e);
         }
     }
 
