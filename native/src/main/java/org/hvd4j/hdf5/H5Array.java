@@ -10,7 +10,6 @@ import static org.bytedeco.hdf5.global.hdf5.H5P_DEFAULT;
 import static org.bytedeco.hdf5.global.hdf5.H5Pclose;
 import static org.bytedeco.hdf5.global.hdf5.H5Pget_chunk;
 import static org.bytedeco.hdf5.global.hdf5.H5Pget_layout;
-import static org.bytedeco.hdf5.global.hdf5.H5S_SELECT_OR;
 import static org.bytedeco.hdf5.global.hdf5.H5S_SELECT_SET;
 import static org.bytedeco.hdf5.global.hdf5.H5Sclose;
 import static org.bytedeco.hdf5.global.hdf5.H5Screate_simple;
@@ -159,8 +158,9 @@ public final class H5Array implements AutoCloseable {
         synchronized (Hdf5.LOCK) {
             file.checkOpen();
             long fileSpace = H5Dget_space(id);
-            // The memory space has the selection's shape, not a flat one: with a 1-D memory space
-            // HDF5 maps element by element across the shapes and chunked reads become ~190x slower.
+            // The memory space has the selection's shape, not a flat one: with a flat memory space
+            // HDF5 cannot map the selection chunk by chunk, and data-bench read a chunked+gzip copy
+            // of Fashion-MNIST 2.4x slower into memory and streamed it 6.8x slower.
             long memSpace = H5Screate_simple(cnt.length, cnt, (long[]) null);
             try {
                 if (H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, null, cnt, (long[]) null) < 0) {
@@ -171,66 +171,6 @@ public final class H5Array implements AutoCloseable {
                 if (H5Dread(id, as.nativeType(), memSpace, fileSpace, H5P_DEFAULT, p) < 0) {
                     throw new Hdf5Exception(where() + ": reading rows " + first + ".." + (first + count) + " as "
                             + as.numpyName() + " failed" + Hdf5.lastError());
-                }
-            } finally {
-                H5Sclose(memSpace);
-                H5Sclose(fileSpace);
-            }
-        }
-    }
-
-    /**
-     * Reads the rows {@code rows[0 .. n)} — ascending and distinct — as {@code as} into {@code dst}
-     * at its position, row after row, in one HDF5 read: consecutive rows become one hyperslab and
-     * the hyperslabs are joined, so a shuffled mini-batch costs one call, not one per sample.
-     * {@code dst} needs {@code n * rowElements() * as.bytes()} bytes.
-     */
-    public void readRowSet(long[] rows, int n, ElementType as, ByteBuffer dst) {
-        if (dims.length == 0) {
-            throw new Hdf5Exception(where() + " is a scalar, not an array of rows");
-        }
-        if (n == 0) {
-            return;
-        }
-        for (int i = 0; i < n; i++) {
-            if (rows[i] < 0 || rows[i] >= dims[0] || (i > 0 && rows[i] <= rows[i - 1])) {
-                throw new IllegalArgumentException(where() + ": rows must be ascending, distinct and inside 0.."
-                        + dims[0] + ", got " + rows[i] + " at " + i);
-            }
-        }
-        long bytes = Math.multiplyExact(Math.multiplyExact((long) n, rowElements()), as.bytes());
-        if (dst.remaining() < bytes || !dst.isDirect()) {
-            throw new IllegalArgumentException("buffer for " + where() + " must be direct with " + bytes
-                    + " bytes, has " + dst.remaining());
-        }
-        long[] start = new long[dims.length];
-        long[] cnt = dims.clone();
-        long[] memDims = dims.clone();
-        memDims[0] = n;
-        synchronized (Hdf5.LOCK) {
-            file.checkOpen();
-            long fileSpace = H5Dget_space(id);
-            long memSpace = H5Screate_simple(memDims.length, memDims, (long[]) null);
-            try {
-                int op = H5S_SELECT_SET;
-                for (int i = 0; i < n; ) {
-                    int j = i + 1;
-                    while (j < n && rows[j] == rows[j - 1] + 1) {
-                        j++;
-                    }
-                    start[0] = rows[i];
-                    cnt[0] = j - i;
-                    if (H5Sselect_hyperslab(fileSpace, op, start, null, cnt, (long[]) null) < 0) {
-                        throw new Hdf5Exception(where() + ": cannot select rows " + rows[i] + ".." + rows[j - 1]
-                                + Hdf5.lastError());
-                    }
-                    op = H5S_SELECT_OR;
-                    i = j;
-                }
-                BytePointer p = new BytePointer(dst.slice(dst.position(), (int) bytes));
-                if (H5Dread(id, as.nativeType(), memSpace, fileSpace, H5P_DEFAULT, p) < 0) {
-                    throw new Hdf5Exception(where() + ": reading " + n + " rows as " + as.numpyName() + " failed"
-                            + Hdf5.lastError());
                 }
             } finally {
                 H5Sclose(memSpace);

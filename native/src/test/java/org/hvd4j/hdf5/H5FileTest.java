@@ -101,17 +101,6 @@ class H5FileTest {
                 }
             }
             assertThrows(Hdf5Exception.class, () -> a.readRows(995, 10, ElementType.FLOAT32, direct(10 * cols * 4)));
-            // a set of rows across chunks, runs and singles, in one read
-            long[] set = {0, 1, 2, 63, 64, 500, 998, 999};
-            ByteBuffer some = direct(set.length * cols);
-            a.readRowSet(set, set.length, ElementType.UINT8, some);
-            for (int r = 0; r < set.length; r++) {
-                for (int c = 0; c < cols; c++) {
-                    assertEquals((byte) ((set[r] * cols + c) * 7), some.get(r * cols + c), "row " + set[r]);
-                }
-            }
-            assertThrows(IllegalArgumentException.class,
-                    () -> a.readRowSet(new long[] {5, 5}, 2, ElementType.UINT8, direct(2 * cols)));
         }
     }
 

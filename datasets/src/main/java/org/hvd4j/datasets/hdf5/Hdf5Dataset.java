@@ -23,8 +23,8 @@ import org.hvd4j.hdf5.Hdf5Exception;
  * types: any integer type, values in {@code [0, numClasses)}.
  *
  * <p>Memory: when {@code N * F * 4} bytes fit the budget the features are decoded into memory when
- * opened, a block of rows at a time; otherwise they stay in the file and every mini-batch is one
- * HDF5 read of its rows ({@link #copyBatch}), sorted so that HDF5 walks each chunk once. Labels
+ * opened, a block of rows at a time; otherwise they stay in the file and a mini-batch's rows are
+ * read in ascending order, a run of consecutive rows per HDF5 read ({@link #copyBatch}). Labels
  * are always held. Reads are safe from several threads (the streamed path reads one at a time).
  */
 public final class Hdf5Dataset implements Dataset, AutoCloseable {
@@ -288,8 +288,8 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
     }
 
     /**
-     * Streamed: the batch's rows are sorted and deduplicated and read with one HDF5 selection,
-     * then decoded into their places in the batch.
+     * Streamed: the batch's rows are sorted and deduplicated, read run by run, then decoded into
+     * their places in the batch.
      */
     @Override
     public void copyBatch(int[] indices, int count, float[] features, int[] labelsOut) {
@@ -333,13 +333,37 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
                 }
             }
             ensureStaging(unique);
-            staging.clear();
             int rows = unique;
-            read(() -> x.readRowSet(keys, rows, decoder.readAs(), staging));
+            read(() -> readRuns(keys, rows));
             for (int i = 0; i < count; i++) {
                 decoder.decode(staging, stagingFloats, order[i], features, i * featureSize);
             }
         }
+    }
+
+    /**
+     * Reads ascending distinct {@code rows} into the staging buffer, one HDF5 read per run of
+     * consecutive rows inside one chunk. Measured on Fashion-MNIST (README): one read of the
+     * batch's joined selection ran at 30k samples/s on a chunked+gzip file, single-chunk reads at
+     * 500k (they are served by the chunk cache); on a contiguous file both ran at ~110k.
+     */
+    private void readRuns(long[] rows, int n) {
+        long chunkRows = chunkRows();
+        int rowBytes = decoder.rowBytes();
+        for (int i = 0; i < n; ) {
+            int j = i + 1;
+            while (j < n && rows[j] == rows[j - 1] + 1 && rows[j] / chunkRows == rows[i] / chunkRows) {
+                j++;
+            }
+            staging.clear().position(i * rowBytes);
+            x.readRows(rows[i], j - i, decoder.readAs(), staging);
+            i = j;
+        }
+    }
+
+    private long chunkRows() {
+        long[] c = x.chunk();
+        return c == null ? Long.MAX_VALUE : c[0];
     }
 
     /** A streamed read; HDF5's errors (a file changed or damaged under the job) become data errors. */

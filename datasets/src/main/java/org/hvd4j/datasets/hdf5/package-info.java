@@ -5,8 +5,8 @@
  *
  * <p>A data set whose features fit the memory budget ({@link org.hvd4j.datasets.hdf5.DataMemory})
  * is decoded into memory block by block when it is opened; a larger one stays in the file and each
- * mini-batch is read with one HDF5 selection of its rows, so a file larger than memory trains
- * without ever being read whole. Labels are always held (four bytes a sample) and checked against
+ * mini-batch's rows are read from it (run by run, in file order), so a file larger than memory
+ * trains without ever being read whole. Labels are always held (four bytes a sample) and checked against
  * the model's classes when the file is opened.
  */
 package org.hvd4j.datasets.hdf5;
