@@ -42,7 +42,8 @@ public final class DataBench implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Fashion-MNIST's IDX files (default: the usual places)")
     Path dataDir;
 
-    @Option(names = "--work-dir", description = "where the HDF5 copies are written (default: a temporary directory)")
+    @Option(names = "--work-dir", description = "where the HDF5 copies (fashion-mnist.h5, fashion-mnist-chunked-gzip.h5)"
+            + " are written (default: a temporary directory)")
     Path workDir;
 
     @Option(names = "--epochs", description = "epochs per source; the median is reported (default: ${DEFAULT-VALUE})",
@@ -188,10 +189,21 @@ public final class DataBench implements Callable<Integer> {
         }
     }
 
-    /** Writes the training split as {@code /train/images} uint8 [N, 28, 28] and {@code /train/labels} int64. */
+    /**
+     * Writes both splits as {@code /train/images} and {@code /test/images} (uint8 [N, 28, 28]) and
+     * {@code /train/labels}, {@code /test/labels} (int64), as {@code scripts/fashion_mnist_to_hdf5.py} does.
+     */
     private static void writeCopy(Path idxDir, Path out, int chunkRows, int gzip) {
-        IdxArray images = IdxReader.readImages(locate(idxDir, FashionMnist.TRAIN_IMAGES));
-        IdxArray labels = IdxReader.readLabels(locate(idxDir, FashionMnist.TRAIN_LABELS));
+        try (H5File h = H5File.create(out)) {
+            writeSplit(h, "train", idxDir, FashionMnist.TRAIN_IMAGES, FashionMnist.TRAIN_LABELS, chunkRows, gzip);
+            writeSplit(h, "test", idxDir, FashionMnist.TEST_IMAGES, FashionMnist.TEST_LABELS, chunkRows, gzip);
+        }
+    }
+
+    private static void writeSplit(H5File h, String split, Path idxDir, String imagesFile, String labelsFile,
+            int chunkRows, int gzip) {
+        IdxArray images = IdxReader.readImages(locate(idxDir, imagesFile));
+        IdxArray labels = IdxReader.readLabels(locate(idxDir, labelsFile));
         int n = images.count();
         ByteBuffer x = ByteBuffer.allocateDirect(images.data().length).put(images.data()).flip();
         ByteBuffer y = ByteBuffer.allocateDirect(8 * n).order(ByteOrder.nativeOrder());
@@ -199,11 +211,9 @@ public final class DataBench implements Callable<Integer> {
             y.putLong(labels.unsigned(i));
         }
         long[] dims = {n, images.dim(1), images.dim(2)};
-        try (H5File h = H5File.create(out)) {
-            h.write("/train/images", ElementType.UINT8, dims, x,
-                    chunkRows > 0 ? new long[] {chunkRows, dims[1], dims[2]} : null, gzip);
-            h.write("/train/labels", ElementType.INT64, new long[] {n}, y.flip(), null, 0);
-        }
+        h.write("/" + split + "/images", ElementType.UINT8, dims, x,
+                chunkRows > 0 ? new long[] {Math.min(chunkRows, n), dims[1], dims[2]} : null, gzip);
+        h.write("/" + split + "/labels", ElementType.INT64, new long[] {n}, y.flip(), null, 0);
     }
 
     private static Path locate(Path dir, String name) {

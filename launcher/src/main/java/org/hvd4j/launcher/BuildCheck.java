@@ -35,14 +35,23 @@ final class BuildCheck {
         line(out, false, "nccl", "not in this build: the GPU backend and NCCL come with the CUDA work");
         out.println("Native libraries:");
         line(out, blasOk, "OpenBLAS", blasOk ? blas : blas.substring(3));
-        String hdf5 = classPresent("org.bytedeco.hdf5.global.hdf5");
-        line(out, hdf5 == null, "HDF5", hdf5 == null ? "the JavaCPP HDF5 preset is on the class path"
-                : "not in this build: HDF5 datasets and checkpoints are not implemented yet");
+        String hdf5 = hdf5();
+        line(out, !hdf5.startsWith("no:"), "HDF5", hdf5.startsWith("no:") ? hdf5.substring(3) : hdf5);
         out.println("Programs: " + String.join(", ", programs.all().keySet()));
     }
 
     private static void line(PrintStream out, boolean ok, String name, String detail) {
         out.printf("  [%s] %-13s %s%n", ok ? "x" : " ", name, detail);
+    }
+
+    /** "HDF5 <version> ..." when the native library loads, else "no:why". */
+    private static String hdf5() {
+        try {
+            return "HDF5 " + org.hvd4j.hdf5.H5File.libraryVersion() + " (JavaCPP preset, native library loaded; "
+                    + "hdf5: data sets and checkpoints)";
+        } catch (RuntimeException | LinkageError e) {
+            return "no:HDF5 does not load (hdf5: data sets and checkpoints need it): " + e.getMessage();
+        }
     }
 
     /** "OpenBLAS <version>, loaded" when the native library loads, else "no:why". */
@@ -94,15 +103,6 @@ final class BuildCheck {
             return null;
         } catch (Exception e) {
             return "cannot create files in " + dir + ": " + e.getMessage();
-        }
-    }
-
-    private static String classPresent(String name) {
-        try {
-            Class.forName(name, false, BuildCheck.class.getClassLoader());
-            return null;
-        } catch (ClassNotFoundException e) {
-            return "absent";
         }
     }
 }

@@ -139,6 +139,22 @@ public final class H5File implements AutoCloseable {
         }
     }
 
+    /**
+     * Loads the HDF5 library if needed and returns its version, e.g. {@code 1.14.3}.
+     *
+     * @throws Hdf5Exception when the native library does not load
+     */
+    public static String libraryVersion() {
+        Hdf5.init();
+        int[] major = new int[1];
+        int[] minor = new int[1];
+        int[] release = new int[1];
+        synchronized (Hdf5.LOCK) {
+            org.bytedeco.hdf5.global.hdf5.H5get_libversion(major, minor, release);
+        }
+        return major[0] + "." + minor[0] + "." + release[0];
+    }
+
     /** The file's path. */
     public Path path() {
         return path;
