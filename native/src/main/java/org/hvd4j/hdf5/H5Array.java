@@ -1,6 +1,12 @@
 package org.hvd4j.hdf5;
 
 import static org.bytedeco.hdf5.global.hdf5.H5D_CHUNKED;
+import static org.bytedeco.hdf5.global.hdf5.H5D_CONTIGUOUS;
+import static org.bytedeco.hdf5.global.hdf5.H5Dget_offset;
+import static org.bytedeco.hdf5.global.hdf5.H5Pget_external_count;
+import static org.bytedeco.hdf5.global.hdf5.H5T_ORDER_LE;
+import static org.bytedeco.hdf5.global.hdf5.H5T_ORDER_NONE;
+import static org.bytedeco.hdf5.global.hdf5.H5Tget_order;
 import static org.bytedeco.hdf5.global.hdf5.H5Dclose;
 import static org.bytedeco.hdf5.global.hdf5.H5Dget_create_plist;
 import static org.bytedeco.hdf5.global.hdf5.H5Dget_space;
@@ -42,6 +48,7 @@ public final class H5Array implements AutoCloseable {
     private final ElementType type;
     private final long[] chunk;
     private final String typeDescription;
+    private final long rawOffset;
 
     H5Array(H5File file, String name, long id) {
         this.file = file;
@@ -65,15 +72,21 @@ public final class H5Array implements AutoCloseable {
         }
         typeDescription = et != null ? et.numpyName() : describeClass(cls, size);
         type = et;
+        int order = H5Tget_order(t);
         H5Tclose(t);
         long plist = H5Dget_create_plist(id);
         long[] c = null;
-        if (H5Pget_layout(plist) == H5D_CHUNKED && rank > 0) {
+        int layout = H5Pget_layout(plist);
+        if (layout == H5D_CHUNKED && rank > 0) {
             c = new long[rank];
             H5Pget_chunk(plist, rank, c);
         }
+        boolean plain = layout == H5D_CONTIGUOUS && H5Pget_external_count(plist) == 0 && et != null
+                && (order == H5T_ORDER_LE || order == H5T_ORDER_NONE);
         H5Pclose(plist);
         chunk = c;
+        // HADDR_UNDEF (all ones, -1 here) when no storage is allocated yet
+        rawOffset = plain ? H5Dget_offset(id) : -1;
     }
 
     private static String describeClass(int cls, long size) {
@@ -110,6 +123,17 @@ public final class H5Array implements AutoCloseable {
     /** The chunk shape, or null for a contiguous dataset. */
     public long[] chunk() {
         return chunk == null ? null : chunk.clone();
+    }
+
+    /**
+     * Where the elements lie in the file when they are stored as one plain block: contiguous
+     * layout, in this file (no external storage), little-endian or single bytes, so that byte
+     * {@code rawOffset() + (row * rowElements() + k) * type().bytes()} holds element {@code k} of
+     * {@code row}. -1 otherwise (chunked, compressed, big-endian, not yet written). A reader may
+     * map that block instead of calling HDF5 for each row.
+     */
+    public long rawOffset() {
+        return rawOffset;
     }
 
     /** Elements in all. */

@@ -23,8 +23,10 @@ import org.hvd4j.hdf5.Hdf5Exception;
  * types: any integer type, values in {@code [0, numClasses)}.
  *
  * <p>Memory: when {@code N * F * 4} bytes fit the budget the features are decoded into memory when
- * opened, a block of rows at a time; otherwise they stay in the file and a mini-batch's rows are
- * read in ascending order, a run of consecutive rows per HDF5 read ({@link #copyBatch}). Labels
+ * opened, a block of rows at a time; otherwise they stay in the file: a plain contiguous dataset
+ * of uint8 or little-endian float32 is mapped ({@link MappedRows}), anything else has a
+ * mini-batch's rows read in ascending order, a run of consecutive rows per HDF5 read
+ * ({@link #copyBatch}). Labels
  * are always held. Reads are safe from several threads (the streamed path reads one at a time).
  */
 public final class Hdf5Dataset implements Dataset, AutoCloseable {
@@ -41,6 +43,8 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
     private final int featureSize;
     private final int numClasses;
     private final float[] held;
+    /** Streamed from a plain contiguous dataset: its rows mapped, else null (HDF5 reads them). */
+    private final MappedRows mapped;
     private final Layout layout;
     private final FeatureNormalization norm;
 
@@ -69,6 +73,8 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
         long[] dims = x.dims();
         this.decoder = new FeatureDecoder(stored, norm, layout, Arrays.copyOfRange(dims, 1, dims.length));
         this.held = hold ? load() : null;
+        this.mapped = !hold && x.rawOffset() >= 0 && decoder.readAs() == stored
+                ? new MappedRows(source.file(), x.rawOffset(), dims[0], decoder.rowBytes()) : null;
     }
 
     /**
@@ -245,7 +251,7 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
                 chunk == null ? "" : " chunks " + Arrays.toString(chunk), source.y(), labels.length,
                 Arrays.toString(featureShape), layout.name().toLowerCase(Locale.ROOT), norm.describe(stored),
                 held != null ? String.format(Locale.ROOT, "held in memory (%.1f MiB)", held.length / 262144.0)
-                        : "streamed from the file");
+                        : mapped != null ? "streamed from the file (mapped)" : "streamed from the file");
     }
 
     @Override
@@ -279,6 +285,10 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
             System.arraycopy(held, index * featureSize, dst, dstOffset, featureSize);
             return;
         }
+        if (mapped != null) {
+            mapped.decode(decoder, index, dst, dstOffset);
+            return;
+        }
         synchronized (this) {
             ensureStaging(1);
             staging.clear();
@@ -299,6 +309,12 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
         if (held != null) {
             for (int i = 0; i < count; i++) {
                 System.arraycopy(held, indices[i] * featureSize, features, i * featureSize, featureSize);
+            }
+            return;
+        }
+        if (mapped != null) {
+            for (int i = 0; i < count; i++) {
+                mapped.decode(decoder, indices[i], features, i * featureSize);
             }
             return;
         }
@@ -383,7 +399,7 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
         }
     }
 
-    /** Closes the file. */
+    /** Closes the file (a mapping, if any, goes when it is garbage-collected, as Java's mappings do). */
     @Override
     public void close() {
         closeQuietly(x, file);

@@ -90,6 +90,18 @@ class Hdf5DatasetTest {
                 assertFalse(streamed.inMemory(), t.numpyName());
                 assertArrayEquals(new int[] {2, 3, 4}, held.featureShape());
                 assertEquals(N, held.size());
+                // contiguous uint8 and float32 are mapped; the other types go through HDF5's conversion
+                boolean mapped = t == ElementType.UINT8 || t == ElementType.FLOAT32;
+                assertEquals(mapped, streamed.describe().endsWith("(mapped)"), streamed.describe());
+                int[] idx = {3, 36, 3, 0, 20, 21, 22, 5};
+                float[] a = new float[idx.length * 24];
+                float[] b = new float[idx.length * 24];
+                int[] la = new int[idx.length];
+                int[] lb = new int[idx.length];
+                held.copyBatch(idx, idx.length, a, la);
+                streamed.copyBatch(idx, idx.length, b, lb);
+                assertArrayEquals(a, b, t.numpyName());
+                assertArrayEquals(la, lb, t.numpyName());
                 for (int i = 0; i < N; i++) {
                     float[] expect = new float[24];
                     for (int k = 0; k < 24; k++) {
