@@ -3,9 +3,11 @@ package org.hvd4j.examples;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import org.hvd4j.datasets.Dataset;
 import org.hvd4j.datasets.DatasetException;
 import org.hvd4j.datasets.FashionMnist;
+import org.hvd4j.datasets.hdf5.DataMemory;
 import org.hvd4j.datasets.hdf5.Hdf5Dataset;
 import org.hvd4j.datasets.hdf5.Hdf5Source;
 import org.hvd4j.nn.models.Models;
@@ -34,17 +36,27 @@ record TrainingData(Dataset train, Dataset test, String name) implements AutoClo
             return new TrainingData(data.train(), data.test(), dataset);
         }
         long budget = options.memoryBudget();
-        Hdf5Dataset train = open(options.train(dataset), options, cfg.model(), budget);
+        Hdf5Dataset train = open(options.train(dataset), options, cfg.model(), DataMemory.holdable(budget));
         try {
-            long left = train.inMemory() ? budget - 4L * train.size() * train.featureSize() : budget;
-            Hdf5Dataset test = open(options.test(dataset), options, cfg.model(), Math.max(0, left));
-            out.println("data: train " + train.describe());
-            out.println("data: test  " + test.describe());
+            long left = train.inMemory() ? budget - bytes(train) : budget;
+            Hdf5Dataset test = open(options.test(dataset), options, cfg.model(), DataMemory.holdable(Math.max(0, left)));
+            for (Hdf5Dataset d : new Hdf5Dataset[] {train, test}) {
+                out.println("data: " + (d == train ? "train " : "test  ") + d.describe());
+                if (!d.inMemory() && bytes(d) <= (d == train ? budget : left)) {
+                    out.printf(Locale.ROOT, "data: streaming %s although its %.0f MiB fit --data-memory: half the "
+                            + "free heap is less (raise -Xmx, e.g. HVD4J_JAVA_OPTS=-Xmx4g, to hold it)%n",
+                            d.source().x(), bytes(d) / 1048576.0);
+                }
+            }
             return new TrainingData(train, test, dataset);
         } catch (RuntimeException e) {
             train.close();
             throw e;
         }
+    }
+
+    private static long bytes(Dataset d) {
+        return 4L * d.size() * d.featureSize();
     }
 
     private static Hdf5Dataset open(Hdf5Source src, DataOptions o, String model, long budget) {

@@ -147,6 +147,29 @@ class Hdf5TrainTest {
         }
     }
 
+    @Test
+    void aSplitLargerThanTheHeapStreamsAndTrainsToTheSameWeights() throws Exception {
+        Assumptions.assumeTrue(Files.isDirectory(FASHION), "dataset-fashion-mnist not installed");
+        assumeH5py();
+        Path h5 = tmp.resolve("fm.h5");
+        python(script("fashion_mnist_to_hdf5.py").toString(), h5.toString());
+        Path idx = tmp.resolve("idx.json");
+        train(idx, "--model", "mlp", "--steps", "30", "--no-download");
+        // 60,000 x 784 float32 features are 179 MiB: a 64 MiB heap cannot hold them, so the
+        // default 1 GiB budget must give way to streaming instead of an OutOfMemoryError
+        Path s = tmp.resolve("small-heap.json");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+                Train.class.getName(), "--model", "mlp", "--steps", "30", "--threads", "1", "--dataset", "hdf5:" + h5,
+                "--x", "/train/images", "--y", "/train/labels", "--test-x", "/test/images", "--test-y", "/test/labels",
+                "--summary-json", s.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(180, TimeUnit.SECONDS), out);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("data: streaming /train/images although its 179 MiB fit --data-memory"), out);
+        assertEquals(TrainCli.json(idx, "parameters_sha256"), TrainCli.json(s, "parameters_sha256"));
+    }
+
     private Path file(String name, long[] xDims, int badLabelAt) {
         Path p = tmp.resolve(name);
         int n = (int) xDims[0];

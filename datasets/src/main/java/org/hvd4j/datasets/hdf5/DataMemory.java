@@ -25,6 +25,17 @@ public final class DataMemory {
     }
 
     /**
+     * What may really be held: {@code budget}, but at most half of the heap that is free now
+     * (held features are a {@code float[]} on the heap), so that a small {@code -Xmx} makes a split
+     * stream instead of failing with an {@link OutOfMemoryError}.
+     */
+    public static long holdable(long budget) {
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        return Math.min(budget, Math.max(0, free / 2));
+    }
+
+    /**
      * Parses a size: a number of bytes with an optional {@code K}, {@code M} or {@code G} suffix
      * (powers of 1024), e.g. {@code 512M}; 0 streams everything.
      */
