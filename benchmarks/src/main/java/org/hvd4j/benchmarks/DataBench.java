@@ -1,8 +1,6 @@
 package org.hvd4j.benchmarks;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,14 +13,11 @@ import org.hvd4j.datasets.DataLoader;
 import org.hvd4j.datasets.Dataset;
 import org.hvd4j.datasets.DistributedSampler;
 import org.hvd4j.datasets.FashionMnist;
-import org.hvd4j.datasets.idx.IdxArray;
-import org.hvd4j.datasets.idx.IdxReader;
+import org.hvd4j.datasets.hdf5.FashionMnistHdf5;
 import org.hvd4j.datasets.hdf5.FeatureNormalization;
 import org.hvd4j.datasets.hdf5.Hdf5Dataset;
 import org.hvd4j.datasets.hdf5.Hdf5Source;
 import org.hvd4j.datasets.hdf5.Layout;
-import org.hvd4j.hdf5.ElementType;
-import org.hvd4j.hdf5.H5File;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -83,8 +78,8 @@ public final class DataBench implements Callable<Integer> {
         FashionMnist fm = FashionMnist.load(dataDir, false, null);
         Path contiguous = dir.resolve("fashion-mnist.h5");
         Path chunked = dir.resolve("fashion-mnist-chunked-gzip.h5");
-        writeCopy(fm.source(), contiguous, 0, 0);
-        writeCopy(fm.source(), chunked, chunkRows, gzip);
+        FashionMnistHdf5.write(fm.source(), contiguous, 0, 0);
+        FashionMnistHdf5.write(fm.source(), chunked, chunkRows, gzip);
         System.out.printf(Locale.ROOT, "data-bench: %d samples, batch %d, prefetch %d, %d epochs each; "
                 + "chunked copy: %d rows a chunk, gzip %d (%.1f MiB; contiguous %.1f MiB)%n", fm.train().size(),
                 batchSize, prefetch, epochs, chunkRows, gzip, Files.size(chunked) / 1048576.0,
@@ -133,7 +128,7 @@ public final class DataBench implements Callable<Integer> {
 
     private Source hdf5(String name, Path file, long budget) {
         long t0 = System.nanoTime();
-        Hdf5Dataset d = Hdf5Dataset.open(new Hdf5Source(file, "/train/images", "/train/labels"), Layout.NCHW,
+        Hdf5Dataset d = Hdf5Dataset.open(new Hdf5Source(file, FashionMnistHdf5.TRAIN_X, FashionMnistHdf5.TRAIN_Y), Layout.NCHW,
                 FeatureNormalization.AUTO, FashionMnist.NUM_CLASSES, budget);
         return new Source(name, d, seconds(t0));
     }
@@ -187,37 +182,5 @@ public final class DataBench implements Callable<Integer> {
                 }
             }
         }
-    }
-
-    /**
-     * Writes both splits as {@code /train/images} and {@code /test/images} (uint8 [N, 28, 28]) and
-     * {@code /train/labels}, {@code /test/labels} (int64), as {@code scripts/fashion_mnist_to_hdf5.py} does.
-     */
-    private static void writeCopy(Path idxDir, Path out, int chunkRows, int gzip) {
-        try (H5File h = H5File.create(out)) {
-            writeSplit(h, "train", idxDir, FashionMnist.TRAIN_IMAGES, FashionMnist.TRAIN_LABELS, chunkRows, gzip);
-            writeSplit(h, "test", idxDir, FashionMnist.TEST_IMAGES, FashionMnist.TEST_LABELS, chunkRows, gzip);
-        }
-    }
-
-    private static void writeSplit(H5File h, String split, Path idxDir, String imagesFile, String labelsFile,
-            int chunkRows, int gzip) {
-        IdxArray images = IdxReader.readImages(locate(idxDir, imagesFile));
-        IdxArray labels = IdxReader.readLabels(locate(idxDir, labelsFile));
-        int n = images.count();
-        ByteBuffer x = ByteBuffer.allocateDirect(images.data().length).put(images.data()).flip();
-        ByteBuffer y = ByteBuffer.allocateDirect(8 * n).order(ByteOrder.nativeOrder());
-        for (int i = 0; i < n; i++) {
-            y.putLong(labels.unsigned(i));
-        }
-        long[] dims = {n, images.dim(1), images.dim(2)};
-        h.write("/" + split + "/images", ElementType.UINT8, dims, x,
-                chunkRows > 0 ? new long[] {Math.min(chunkRows, n), dims[1], dims[2]} : null, gzip);
-        h.write("/" + split + "/labels", ElementType.INT64, new long[] {n}, y.flip(), null, 0);
-    }
-
-    private static Path locate(Path dir, String name) {
-        Path gz = dir.resolve(name + ".gz");
-        return Files.exists(gz) ? gz : dir.resolve(name);
     }
 }

@@ -1,5 +1,6 @@
 package org.hvd4j.examples;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -7,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.hvd4j.allreduce.ProcessJob;
+import org.hvd4j.datasets.hdf5.FashionMnistHdf5;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -14,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The programs users run, as 2 real ranks on Fashion-MNIST (skipped without the data set):
- * {@code train} and the README's Java training program.
+ * {@code train} (from IDX, and streaming an HDF5 copy) and the README's Java training program.
  */
 class TwoRankProgramsTest {
     private static final Path DEBIAN = Path.of("/usr/share/datasets/fashion-mnist");
@@ -45,6 +47,21 @@ class TwoRankProgramsTest {
         assertTrue(out0.contains("done: 60 steps"), r.describe());
         String json = Files.readString(summary);
         assertTrue(json.contains("\"ranks\": 2") && json.contains("\"steps\": 60"), json);
+    }
+
+    @Test
+    void twoRanksStreamingAnHdf5CopyEndWithTheIdxJobsWeights() throws Exception {
+        Path h5 = dir.resolve("fm.h5");
+        FashionMnistHdf5.write(DEBIAN, h5, 512, 1);
+        Path idx = dir.resolve("idx.json");
+        Path hdf5 = dir.resolve("hdf5.json");
+        twoRanks(Train.class, "--steps", "40", "--data-dir", DEBIAN.toString(), "--no-download", "--summary-json",
+                idx.toString());
+        ProcessJob.Result r = twoRanks(Train.class, "--steps", "40", "--dataset", "hdf5:" + h5, "--x",
+                FashionMnistHdf5.TRAIN_X, "--y", FashionMnistHdf5.TRAIN_Y, "--test-x", FashionMnistHdf5.TEST_X,
+                "--test-y", FashionMnistHdf5.TEST_Y, "--data-memory", "0", "--summary-json", hdf5.toString());
+        assertTrue(r.output()[0].contains("streamed from the file"), r.describe());
+        assertEquals(TrainCli.json(idx, "parameters_sha256"), TrainCli.json(hdf5, "parameters_sha256"));
     }
 
     @Test
