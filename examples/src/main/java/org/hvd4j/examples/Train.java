@@ -96,6 +96,14 @@ public final class Train implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})", defaultValue = "linear")
     String lrScaling;
 
+    @Option(names = "--metrics-csv", paramLabel = "FILE", description = "write the per-epoch metrics as CSV "
+            + "(rewritten after every epoch)")
+    Path metricsCsv;
+
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "draw the loss and accuracy curves "
+            + "(redrawn after every epoch)")
+    Path plot;
+
     @CommandLine.Mixin
     DataOptions data = new DataOptions();
 
@@ -179,6 +187,10 @@ public final class Train implements Callable<Integer> {
             throws IOException {
         Trainer trainer = new Trainer(cfg, CpuBackend.get(), rt);
         RunState run = RunState.prepare(state, cfg, trainer, rt, out); // --resume, --init-from, checkpoint hooks
+        if (root && (metricsCsv != null || plot != null)) {
+            trainer.hooks(TrainerHooks.both(trainer.hooks(), new MetricsLog(metricsCsv, plot,
+                    cfg.model() + " on " + dataset.replaceFirst("^hdf5:.*/", "hdf5:"))));
+        }
         if (run.evalOnly()) {
             run.evaluate(data.test(), dataset);
             return;

@@ -95,6 +95,11 @@ public final class Trainer {
         this.hooks = h;
     }
 
+    /** The hooks set so far ({@link TrainerHooks#NONE} at first). */
+    public TrainerHooks hooks() {
+        return hooks;
+    }
+
     /** Makes every rank hold rank 0's weights, then evaluates on {@code test} (loss, accuracy). */
     public double[] evaluateOnly(Dataset test) {
         job.broadcastFromRoot(model, optimizer);

@@ -18,4 +18,21 @@ public interface TrainerHooks {
     /** After an epoch (or the partial last one) and its evaluation. */
     default void afterEpoch(TrainingState next, EpochStats stats) {
     }
+
+    /** {@code first}'s calls, then {@code second}'s. */
+    static TrainerHooks both(TrainerHooks first, TrainerHooks second) {
+        return new TrainerHooks() {
+            @Override
+            public void afterStep(TrainingState next) {
+                first.afterStep(next);
+                second.afterStep(next);
+            }
+
+            @Override
+            public void afterEpoch(TrainingState next, EpochStats stats) {
+                first.afterEpoch(next, stats);
+                second.afterEpoch(next, stats);
+            }
+        };
+    }
 }
