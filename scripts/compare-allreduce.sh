@@ -3,7 +3,8 @@
 # measured in one run by this script, in nccl-tests columns (size, count, path, op, time, algbw,
 # busbw), then a summary table with the ratios.
 #
-# Usage: scripts/compare-allreduce.sh [--ranks "2 3"] [--sizes 4K:64M] [--iters 20] [--out FILE.md]
+# Usage: scripts/compare-allreduce.sh [--ranks "2 3"] [--sizes 4K:64M] [--iters 20] [--out FILE.md] [--csv FILE]
+# (--csv: every measurement as ranks,peer,size_bytes,algbw_gbs,busbw_gbs, for plot-results)
 #
 # For each rank count it runs, one after the other, float32 SUM at sizes 4 KiB x 4^k:
 #   hvd4j: allreduce-bench (org.hvd4j.benchmarks.AllreduceBench) on N JVMs started with
@@ -23,12 +24,14 @@ ranks="2 3"
 sizes="4K:64M"
 iters=50
 out=""
+csv=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --ranks) ranks="$2"; shift 2 ;;
         --sizes) sizes="$2"; shift 2 ;;
         --iters) iters="$2"; shift 2 ;;
         --out) out="$2"; shift 2 ;;
+        --csv) csv="$2"; shift 2 ;;
         *) echo "compare-allreduce: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -89,12 +92,18 @@ done 2> "$work/detail"
 cat "$work/detail"
 
 # summary: algbw (GB/s) per size and peer, and the ratios of hvd4j's staged and transport paths
-python3 - "$results" "$out" <<'PY'
+python3 - "$results" "$out" "$csv" <<'PY'
 import collections, sys
 rows = collections.defaultdict(dict)
 for line in open(sys.argv[1]):
     n, peer, size, algbw = line.split()
     rows[(int(n), int(size))][peer] = float(algbw)
+if len(sys.argv) > 3 and sys.argv[3]:
+    with open(sys.argv[3], "w") as f:
+        f.write("ranks,peer,size_bytes,algbw_gbs,busbw_gbs\n")
+        for (n, size), v in sorted(rows.items()):
+            for peer, algbw in v.items():
+                f.write(f"{n},{peer},{size},{algbw:.4f},{algbw * 2 * (n - 1) / n:.4f}\n")
 cols = ["hvd4j-transport", "hvd4j-staged", "hvd4j-hvd", "mpi", "gloo"]
 def fmt(size):
     return f"{size >> 20} MiB" if size >= 1 << 20 else f"{size >> 10} KiB"

@@ -5,7 +5,8 @@
 # what the host itself allows when N processes share its memory and caches).
 #
 # Usage: scripts/weak-scaling.sh [--models "mlp cnn"] [--ranks "2"] [--steps-mlp 6000] [--steps-cnn 120]
-#                                [--out FILE.md]
+#                                [--out FILE.md] [--csv FILE]
+# (--csv: model,ranks,one_rank_sps,per_rank_sps,efficiency,host_limit, for plot-results)
 # Every run: train --dataset fashion-mnist --batch-size 128 (per rank) --threads 1 --steps S, the
 # default recipe, throughput = the summary's samples_per_s (after 20 warm-up steps, summed over ranks).
 set -euo pipefail
@@ -16,6 +17,7 @@ ranks="2"
 steps_mlp=6000
 steps_cnn=120
 out=""
+csv=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --models) models="$2"; shift 2 ;;
@@ -23,6 +25,7 @@ while [[ $# -gt 0 ]]; do
         --steps-mlp) steps_mlp="$2"; shift 2 ;;
         --steps-cnn) steps_cnn="$2"; shift 2 ;;
         --out) out="$2"; shift 2 ;;
+        --csv) csv="$2"; shift 2 ;;
         *) echo "weak-scaling: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -43,6 +46,7 @@ train() { # model steps summary-file
 }
 
 rows=()
+csv_rows=()
 for m in $models; do
     steps=$steps_mlp
     [[ "$m" == mlp ]] || steps=$steps_cnn
@@ -63,6 +67,9 @@ for m in $models; do
         rows+=("$(python3 -c "
 one, dist, alone, n = $one, $dist, $alone, $n
 print(f'| $m | {n} | {one:.0f} | {dist / n:.0f} | {dist / n / one:.1%} | {alone / n:.0f} | {alone / n / one:.1%} |')")")
+        csv_rows+=("$(python3 -c "
+one, dist, alone, n = $one, $dist, $alone, $n
+print(f'$m,{n},{one:.1f},{dist / n:.1f},{dist / n / one:.4f},{alone / n / one:.4f}')")")
     done
 done
 {
@@ -70,3 +77,6 @@ done
     echo "|---|---|---|---|---|---|---|"
     printf '%s\n' "${rows[@]}"
 } | tee "${out:-/dev/null}"
+if [[ -n "$csv" ]]; then
+    { echo "model,ranks,one_rank_sps,per_rank_sps,efficiency,host_limit"; printf '%s\n' "${csv_rows[@]}"; } > "$csv"
+fi
