@@ -62,7 +62,7 @@ echo "== 2. allreduce against Open MPI and gloo" >&2
 "$root/scripts/compare-allreduce.sh" --ranks "2 3" --iters $((quick ? 5 : 20)) --out "$res/allreduce.md" \
     --csv "$res/allreduce.csv" > "$res/allreduce.log" 2>&1
 echo "== 3. weak scaling" >&2
-if ((quick)); then scaling=(--steps-mlp 600 --steps-cnn 20); else scaling=(); fi
+if ((quick)); then scaling=(--steps-mlp 600 --steps-cnn 40); else scaling=(); fi
 "$root/scripts/weak-scaling.sh" --ranks "2" "${scaling[@]}" --out "$res/scaling.md" --csv "$res/scaling.csv" \
     > "$res/scaling.log" 2>&1
 echo "== 4. training against PyTorch" >&2

@@ -47,7 +47,8 @@ lo=$(bytes "${sizes%%:*}")
 hi=$(bytes "${sizes##*:}")
 
 need=()
-command -v mpicc > /dev/null || need+=(openmpi-bin libopenmpi-dev)
+# mpicc comes with openmpi-bin, mpi.h only with libopenmpi-dev
+{ command -v mpicc > /dev/null && dpkg -s libopenmpi-dev > /dev/null 2>&1; } || need+=(openmpi-bin libopenmpi-dev)
 /usr/bin/python3 -c 'import torch' 2> /dev/null || need+=(python3-torch libopenblas0-pthread)
 if ((${#need[@]})); then
     if [[ "$(id -u)" == 0 ]]; then
