@@ -12,6 +12,7 @@
 #            transport  the transport's allreduce on a buffer of the benchmark's (like MPI's)
 #            staged     the same on the transport's registered buffer (what the fusion buffer uses)
 #            hvd        Hvd.allreduce on a tensor: negotiation + the transport
+#          and once more with HVD4J_TRANSPORT=tcp (path transport: the TCP ring over loopback)
 #   mpi:   scripts/peers/mpi_allreduce.c, built here with mpicc, under mpirun (Open MPI's defaults:
 #          shared memory between ranks of one host)
 #   gloo:  scripts/peers/gloo_allreduce.py, torch.distributed.all_reduce with the gloo backend
@@ -81,6 +82,11 @@ for n in $ranks; do
     echo "== $n ranks =="
     launch_local "$n" java -Xmx1g -cp "$cp" org.hvd4j.benchmarks.AllreduceBench --sizes "$lo:$hi" --iters "$iters" \
         --path all | tee /dev/stderr | awk -v n="$n" '$1 ~ /^[0-9]+$/ {print n, "hvd4j-" $3, $1, $6}' >> "$results"
+    # the TCP ring on the same host (what a rank pays per host pair when hosts are separate)
+    export HVD4J_TRANSPORT=tcp
+    launch_local "$n" java -Xmx1g -cp "$cp" org.hvd4j.benchmarks.AllreduceBench --sizes "$lo:$hi" --iters "$iters" \
+        --path transport | tee /dev/stderr | awk -v n="$n" '$1 ~ /^[0-9]+$/ {print n, "hvd4j-tcp", $1, $6}' >> "$results"
+    unset HVD4J_TRANSPORT
     if ((have_mpi)); then
         mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$n" "$work/mpi_allreduce" "$lo" "$hi" "$iters" \
             | tee /dev/stderr | awk -v n="$n" '$1 ~ /^[0-9]+$/ {print n, "mpi", $1, $6}' >> "$results"
@@ -105,7 +111,7 @@ if len(sys.argv) > 3 and sys.argv[3]:
         for (n, size), v in sorted(rows.items()):
             for peer, algbw in v.items():
                 f.write(f"{n},{peer},{size},{algbw:.4f},{algbw * 2 * (n - 1) / n:.4f}\n")
-cols = ["hvd4j-transport", "hvd4j-staged", "hvd4j-hvd", "mpi", "gloo"]
+cols = ["hvd4j-transport", "hvd4j-staged", "hvd4j-hvd", "hvd4j-tcp", "mpi", "gloo"]
 def fmt(size):
     return f"{size >> 20} MiB" if size >= 1 << 20 else f"{size >> 10} KiB"
 lines = ["| ranks | size | " + " | ".join(c.replace("hvd4j-", "hvd4j ") for c in cols)
