@@ -10,8 +10,8 @@
 # `hvdrun --hostfile`) and as the same number of ranks on this host (`hvdrun -np N`), and fails
 # unless the parameters_sha256 of the final weights agree. --bench limits every host's link to
 # RATE with tc tbf in both directions (burst 1 ms at RATE, at least 128 KiB; queue 10 ms),
-# measures the link with a plain TCP transfer, runs allreduce-bench across the hosts and prints
-# busbw as a fraction of RATE. --launcher ssh starts the ranks itself, through ssh with
+# measures the link with a plain TCP transfer, runs allreduce-bench across the hosts, then Open
+# MPI and torch.distributed gloo over the same links, and prints busbw as a fraction of RATE. --launcher ssh starts the ranks itself, through ssh with
 # torchrun's variables (rank 0 hosts the rendezvous), and so needs no multi-host hvdrun.
 #
 # Needs root, ip and tc (iproute2), /usr/sbin/sshd, ssh and ssh-keygen (apt-installed when
@@ -234,6 +234,45 @@ link_check() { # TCP payload rate host 0 -> host 1 alone, then both directions a
     echo "  both ways at once:      0->1 $(rate_of "$(sed -n 3p "$NH_TMP/rate1.txt")"), 1->0 $(rate_of "$(sed -n 2p "$NH_TMP/rate0.txt")")"
 }
 
+# The same sizes over the same shaped links with Open MPI (its TCP BTL between the namespaces,
+# ranks started through the hosts' sshd) and torch.distributed gloo (one process per namespace),
+# each printed as a fraction of the link; a peer whose packages are missing is skipped, said so.
+peers_bench() { # link bits per second
+    local bits="$1" lo hi out="$NH_TMP/peers.txt" r pids=() port=$((29700 + RANDOM % 200))
+    lo=$(numfmt --from=iec "${sizes%%:*}") hi=$(numfmt --from=iec "${sizes##*:}")
+    : > "$out"
+    if command -v mpicc > /dev/null && dpkg -s libopenmpi-dev > /dev/null 2>&1; then
+        mpicc -O2 "$root/scripts/peers/mpi_allreduce.c" -o "$NH_TMP/mpi_allreduce"
+        local hosts=() a
+        for a in "${NH_ADDR[@]}"; do hosts+=("$a:1"); done
+        echo "== Open MPI on $n hosts (TCP BTL)"
+        mpirun --allow-run-as-root -np "$n" --host "$(IFS=,; echo "${hosts[*]}")" \
+            --mca plm_rsh_agent "${NH_SSH[*]}" --mca btl self,tcp \
+            --mca btl_tcp_if_include "$NH_NET.0/24" --mca oob_tcp_if_include "$NH_NET.0/24" \
+            "$NH_TMP/mpi_allreduce" "$lo" "$hi" 20 | tee -a "$out" || echo "multihost-test: mpirun across the hosts failed" >&2
+    else
+        echo "multihost-test: no mpicc/libopenmpi-dev (apt-get install openmpi-bin libopenmpi-dev): MPI skipped" >&2
+    fi
+    local tpy=/usr/bin/python3 # Debian's python3-torch is for the system Python
+    if [[ -x "$tpy" ]] && "$tpy" -c 'import torch' 2> /dev/null; then
+        echo "== torch.distributed gloo on $n hosts"
+        for ((r = 0; r < n; r++)); do
+            ip netns exec "${NH_NS[r]}" env RANK="$r" WORLD_SIZE="$n" MASTER_ADDR="${NH_ADDR[0]}" MASTER_PORT="$port" \
+                GLOO_SOCKET_IFNAME=eth0 "$tpy" "$root/scripts/peers/gloo_allreduce.py" "$lo" "$hi" 20 \
+                > "$NH_TMP/gloo$r.txt" 2>&1 &
+            pids+=($!)
+        done
+        for r in "${pids[@]}"; do wait "$r" || echo "multihost-test: a gloo rank failed" >&2; done
+        tee -a "$out" < "$NH_TMP/gloo0.txt"
+    else
+        echo "multihost-test: $tpy has no torch (apt-get install python3-torch): gloo skipped" >&2
+    fi
+    echo "peers' busbw as a fraction of the link:"
+    awk -v b="$bits" -v n="$n" -v r="$rate" '$1 ~ /^[0-9]+$/ && NF >= 6 {
+            bw = $1 / ($5 * 1e-6) * 2 * (n - 1) / n
+            printf "  %9s B %-9s busbw %8.1f MB/s = %.3f of %s\n", $1, $3, bw / 1e6, bw * 8 / b, r }' "$out"
+}
+
 bench_mode() {
     local bits out="$NH_TMP/bench.txt"
     bits=$(nh_rate_bits "$rate")
@@ -248,6 +287,7 @@ bench_mode() {
             bw = $1 / ($5 * 1e-6) * 2 * (n - 1) / n
             printf "  %9s B %-9s busbw %8.1f MB/s = %.3f of %s\n", $1, $3, bw / 1e6, bw * 8 / b, r; ok = 1 }
         END { if (!ok) { print "multihost-test: no result rows from allreduce-bench" > "/dev/stderr"; exit 1 } }'
+    peers_bench "$bits"
     local i # drops at the rate limit mean TCP retransmissions (queue: 10 ms at the rate)
     for i in "${!NH_NS[@]}"; do
         echo "host $i tbf: out $(ip netns exec "${NH_NS[i]}" tc -s qdisc show dev eth0 | sed -n 's/^ *Sent \([0-9]*\) bytes.*dropped \([0-9]*\).*/\1 bytes, \2 dropped/p'); in $(tc -s qdisc show dev "hvd4j${NH_RUN}v$i" | sed -n 's/^ *Sent \([0-9]*\) bytes.*dropped \([0-9]*\).*/\1 bytes, \2 dropped/p')"

@@ -19,7 +19,8 @@ def main():
     hi = int(sys.argv[2]) if len(sys.argv) > 2 else 64 << 20
     iters = int(sys.argv[3]) if len(sys.argv) > 3 else 20
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=size)
+    addr = os.environ.get("MASTER_ADDR", "127.0.0.1")
+    dist.init_process_group("gloo", init_method=f"tcp://{addr}:{port}", rank=rank, world_size=size)
     if rank == 0:
         print(f"# gloo: {size} ranks, torch {torch.__version__} all_reduce float sum, 5 warm-up + {iters} timed calls")
     nbytes = lo
