@@ -174,12 +174,8 @@ public final class DataBench implements Callable<Integer> {
         @Override
         public void close() {
             loader.close();
-            if (data instanceof AutoCloseable c) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
+            if (data instanceof Hdf5Dataset h) {
+                h.close();
             }
         }
     }

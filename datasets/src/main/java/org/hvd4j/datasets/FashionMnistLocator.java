@@ -163,15 +163,23 @@ public final class FashionMnistLocator {
         return read(find(homeDir), homeDir, log);
     }
 
-    /** @return each file name mapped to its path in {@code dir} (plain name first, then .gz), or to null */
+    /** @return each file name mapped to its path in {@code dir} (see {@link #file}), or to null */
     private static Map<String, Path> find(Path dir) {
         Map<String, Path> found = new LinkedHashMap<>();
         for (String name : FashionMnist.FILES) {
-            Path plain = dir.resolve(name);
-            Path gz = dir.resolve(name + ".gz");
-            found.put(name, Files.isRegularFile(plain) ? plain : Files.isRegularFile(gz) ? gz : null);
+            found.put(name, file(dir, name));
         }
         return found;
+    }
+
+    /**
+     * @param name one of {@link FashionMnist#FILES}
+     * @return {@code dir/name} if it is a file, else {@code dir/name.gz} if that is, else null
+     */
+    public static Path file(Path dir, String name) {
+        Path plain = dir.resolve(name);
+        Path gz = dir.resolve(name + ".gz");
+        return Files.isRegularFile(plain) ? plain : Files.isRegularFile(gz) ? gz : null;
     }
 
     private static List<String> missing(Map<String, Path> found) {

@@ -2,9 +2,7 @@ package org.hvd4j.examples;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -53,10 +51,7 @@ final class MetricsLog implements TrainerHooks {
             b.append(String.format(Locale.ROOT, "%d,%d,%.6f,%.6f,%.6f,%.6f,%.1f,%.6g%n", s.epoch(), s.steps(),
                     s.trainLoss(), s.trainAccuracy(), s.testLoss(), s.testAccuracy(), s.samplesPerSec(), s.lr()));
         }
-        Path abs = csv.toAbsolutePath();
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-        Files.writeString(tmp, b);
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.writeString(csv, b.toString());
     }
 
     /** Loss (train, test) and accuracy (train, test, %) against the epoch, side by side. */

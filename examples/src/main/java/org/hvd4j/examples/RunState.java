@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.hvd4j.allreduce.HvdRuntime;
+import org.hvd4j.allreduce.runtime.JsonText;
 import org.hvd4j.datasets.Dataset;
 import org.hvd4j.nn.io.Checkpoint;
 import org.hvd4j.nn.io.CheckpointDir;
@@ -159,10 +160,10 @@ final class RunState implements TrainerHooks {
                 100 * ev[1], test.size(), weightsFrom);
         if (root && cfg.summaryJson() != null) {
             SummaryJson.write(cfg.summaryJson(), String.format(Locale.ROOT,
-                    "{\"mode\": \"eval\", \"model\": \"%s\", \"dataset\": \"%s\", \"ranks\": %d, \"weights\": \"%s\", "
+                    "{\"mode\": \"eval\", \"model\": \"%s\", \"dataset\": %s, \"ranks\": %d, \"weights\": %s, "
                             + "\"test_samples\": %d, \"test_loss\": %.6g, \"test_accuracy\": %.6g, "
                             + "\"parameters_sha256\": \"%s\"}%n",
-                    cfg.model(), SummaryJson.escape(dataset), ranks, SummaryJson.escape(weightsFrom), test.size(),
+                    cfg.model(), JsonText.quote(dataset), ranks, JsonText.quote(weightsFrom), test.size(),
                     ev[0], ev[1], digest));
         }
     }

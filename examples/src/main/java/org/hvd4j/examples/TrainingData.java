@@ -91,12 +91,8 @@ record TrainingData(Dataset train, Dataset test, String name) implements AutoClo
     @Override
     public void close() {
         for (Dataset d : new Dataset[] {train, test}) {
-            if (d instanceof AutoCloseable c) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
+            if (d instanceof Hdf5Dataset h) {
+                h.close();
             }
         }
     }

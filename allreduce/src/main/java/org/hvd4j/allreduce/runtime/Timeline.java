@@ -62,11 +62,12 @@ public final class Timeline implements AutoCloseable {
         if (pid == null) {
             pid = pids.size() + 1;
             pids.put(tensor, pid);
-            append("{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":" + pid + ",\"args\":{\"name\":" + quote(tensor) + "}}");
+            append("{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":" + pid + ",\"args\":{\"name\":"
+                    + JsonText.quote(tensor) + "}}");
         }
         long us = (System.nanoTime() - startNanos) / 1000;
         append("{\"ph\":\"" + ph + "\",\"pid\":" + pid + ",\"tid\":0,\"ts\":" + us
-                + (phase != null ? ",\"name\":" + quote(phase) : "") + "}");
+                + (phase != null ? ",\"name\":" + JsonText.quote(phase) : "") + "}");
         long now = System.nanoTime();
         if (pending.length() > FLUSH_BYTES || now - lastFlush > FLUSH_NANOS) {
             flush();
@@ -101,25 +102,6 @@ public final class Timeline implements AutoCloseable {
         } finally {
             pending.setLength(0);
         }
-    }
-
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
     }
 
     @Override

@@ -2,9 +2,10 @@ package org.hvd4j.datasets.hdf5;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import org.hvd4j.datasets.DatasetException;
 import org.hvd4j.datasets.FashionMnist;
+import org.hvd4j.datasets.FashionMnistLocator;
 import org.hvd4j.datasets.idx.IdxArray;
 import org.hvd4j.datasets.idx.IdxReader;
 import org.hvd4j.hdf5.ElementType;
@@ -56,7 +57,10 @@ public final class FashionMnistHdf5 {
     }
 
     private static Path locate(Path dir, String name) {
-        Path gz = dir.resolve(name + ".gz");
-        return Files.exists(gz) ? gz : dir.resolve(name);
+        Path p = FashionMnistLocator.file(dir, name);
+        if (p == null) {
+            throw new DatasetException(dir + ": no " + name + " or " + name + ".gz (apt-get install dataset-fashion-mnist)");
+        }
+        return p;
     }
 }

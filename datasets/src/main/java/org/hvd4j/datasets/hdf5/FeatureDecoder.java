@@ -12,9 +12,8 @@ import org.hvd4j.hdf5.ElementType;
  */
 final class FeatureDecoder {
     private final ElementType readAs;
-    private final ElementType stored;
-    private final FeatureNormalization norm;
-    private final boolean identity;
+    /** The normalisation for the stored type; null: values as stored. */
+    private final FeatureNormalization.Affine affine;
     private final float[] table;
     private final int rowElements;
     private final int h;
@@ -27,10 +26,8 @@ final class FeatureDecoder {
      * @param rowDims one sample's dimensions in the file
      */
     FeatureDecoder(ElementType stored, FeatureNormalization norm, Layout layout, long[] rowDims) {
-        this.stored = stored;
-        this.norm = norm;
         this.readAs = stored == ElementType.UINT8 ? ElementType.UINT8 : ElementType.FLOAT32;
-        this.identity = norm.isIdentity(stored);
+        this.affine = norm.forType(stored);
         long n = 1;
         for (long d : rowDims) {
             n *= d;
@@ -39,7 +36,7 @@ final class FeatureDecoder {
         if (readAs == ElementType.UINT8) {
             table = new float[256];
             for (int v = 0; v < 256; v++) {
-                table[v] = norm.apply(v, stored);
+                table[v] = affine == null ? v : affine.apply(v);
             }
         } else {
             table = null;
@@ -85,9 +82,9 @@ final class FeatureDecoder {
         FloatBuffer f = rawFloats;
         if (!transpose) {
             f.get(base, dst, off, rowElements);
-            if (!identity) {
+            if (affine != null) {
                 for (int i = 0; i < rowElements; i++) {
-                    dst[off + i] = norm.apply(dst[off + i], stored);
+                    dst[off + i] = affine.apply(dst[off + i]);
                 }
             }
         } else {
@@ -95,7 +92,7 @@ final class FeatureDecoder {
             for (int p = 0; p < hw; p++) {
                 for (int ch = 0; ch < c; ch++) {
                     float v = f.get(base + p * c + ch);
-                    dst[off + ch * hw + p] = identity ? v : norm.apply(v, stored);
+                    dst[off + ch * hw + p] = affine == null ? v : affine.apply(v);
                 }
             }
         }

@@ -70,43 +70,36 @@ public final class FeatureNormalization {
     }
 
     /**
-     * The float that stored value {@code x} of type {@code type} becomes. Integers are divided by
-     * 255 first when this normalisation scales them.
+     * What a normalisation does to one stored type: {@code (x / divisor - mean) / std}, in float32
+     * in that order (a divisor of 1 leaves {@code x} exact).
      */
-    float apply(float x, ElementType type) {
-        Float m = mean;
-        Float sd = std;
-        boolean scale = scaleIntegers;
-        if (auto) {
-            if (type != ElementType.UINT8) {
-                return x;
-            }
-            m = Normalization.FASHION_MNIST.mean();
-            sd = Normalization.FASHION_MNIST.std();
-            scale = true;
+    record Affine(float divisor, float mean, float std) {
+        float apply(float x) {
+            return (x / divisor - mean) / std;
         }
-        if (m == null) {
-            return x;
-        }
-        float v = scale && !type.isFloating() ? x / 255f : x;
-        return (v - m) / sd;
     }
 
-    /** Whether values of {@code type} come out as stored. */
-    boolean isIdentity(ElementType type) {
-        return auto ? type != ElementType.UINT8 : mean == null || (mean == 0f && std == 1f && (type.isFloating()
-                || !scaleIntegers));
+    /** What this normalisation does to values of {@code type}; null when they come out as stored. */
+    Affine forType(ElementType type) {
+        if (auto) {
+            return type == ElementType.UINT8
+                    ? new Affine(255f, Normalization.FASHION_MNIST.mean(), Normalization.FASHION_MNIST.std()) : null;
+        }
+        if (mean == null) {
+            return null;
+        }
+        float divisor = scaleIntegers && !type.isFloating() ? 255f : 1f;
+        return divisor == 1f && mean == 0f && std == 1f ? null : new Affine(divisor, mean, std);
     }
 
     /** What it does to {@code type}, for the run's log line. */
     String describe(ElementType type) {
-        if (isIdentity(type)) {
+        Affine a = forType(type);
+        if (a == null) {
             return "as stored";
         }
-        float m = auto ? Normalization.FASHION_MNIST.mean() : mean;
-        float sd = auto ? Normalization.FASHION_MNIST.std() : std;
-        String x = !type.isFloating() ? "x/255" : "x";
-        return m == 0f && sd == 1f ? x : String.format(Locale.ROOT, "(%s - %s) / %s", x, m, sd);
+        String x = a.divisor() == 1f ? "x" : "x/255";
+        return a.mean() == 0f && a.std() == 1f ? x : String.format(Locale.ROOT, "(%s - %s) / %s", x, a.mean(), a.std());
     }
 
     @Override

@@ -65,11 +65,7 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
         this.numClasses = numClasses;
         this.layout = layout;
         this.norm = norm;
-        int fs = 1;
-        for (int d : featureShape) {
-            fs = Math.multiplyExact(fs, d);
-        }
-        this.featureSize = fs;
+        this.featureSize = product(featureShape);
         long[] dims = x.dims();
         this.decoder = new FeatureDecoder(stored, norm, layout, Arrays.copyOfRange(dims, 1, dims.length));
         this.held = hold ? load() : null;
@@ -98,8 +94,7 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
             int[] labels = readLabels(file, source, n, numClasses);
             long bytes = 4L * n * product(shape);
             boolean hold = bytes <= memoryBudget && bytes / 4 <= Integer.MAX_VALUE - 8;
-            Hdf5Dataset d = new Hdf5Dataset(source, file, x, labels, shape, numClasses, layout, norm, hold);
-            return d;
+            return new Hdf5Dataset(source, file, x, labels, shape, numClasses, layout, norm, hold);
         } catch (Hdf5Exception | ArithmeticException e) {
             closeQuietly(x, file);
             throw new DatasetException(e instanceof Hdf5Exception ? e.getMessage()
@@ -130,29 +125,25 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
         return p;
     }
 
-    private static String where(Hdf5Source s, H5Array a) {
-        return s.file() + ": dataset " + a.name() + " " + Arrays.toString(a.dims());
-    }
-
     /** One sample's shape as the model sees it, after checking the type and rank. */
     private static int[] featureShape(H5Array x, Layout layout) {
         ElementType t = x.type();
         if (t == null || t == ElementType.INT32 || t == ElementType.UINT32 || t == ElementType.INT64
                 || t == ElementType.UINT64) {
-            throw new DatasetException(where0(x) + " holds " + x.typeDescription() + ", an unsupported feature type;"
+            throw new DatasetException(where(x) + " holds " + x.typeDescription() + ", an unsupported feature type;"
                     + " features must be uint8, int8, int16, uint16, float32 or float64 (convert wider integers to"
                     + " float32 when writing the file)");
         }
         long[] d = x.dims();
         if (d.length < 2) {
-            throw new DatasetException(where0(x) + " has rank " + d.length + "; features need one row per sample,"
+            throw new DatasetException(where(x) + " has rank " + d.length + "; features need one row per sample,"
                     + " [N, ...] with at least two dimensions");
         }
         if (d[0] == 0) {
-            throw new DatasetException(where0(x) + " has no samples");
+            throw new DatasetException(where(x) + " has no samples");
         }
         if (layout == Layout.NHWC && d.length != 4) {
-            throw new DatasetException(where0(x) + ": --layout nhwc needs features [N, H, W, C], this has rank "
+            throw new DatasetException(where(x) + ": --layout nhwc needs features [N, H, W, C], this has rank "
                     + d.length);
         }
         int[] s;
@@ -170,7 +161,7 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
         return s;
     }
 
-    private static String where0(H5Array a) {
+    private static String where(H5Array a) {
         return a.file().path() + ": dataset " + a.name() + " " + Arrays.toString(a.dims());
     }
 
@@ -178,12 +169,12 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
         try (H5Array y = file.dataset(source.y())) {
             ElementType t = y.type();
             if (t == null || t.isFloating()) {
-                throw new DatasetException(where(source, y) + " holds " + y.typeDescription() + "; labels must be"
+                throw new DatasetException(where(y) + " holds " + y.typeDescription() + "; labels must be"
                         + " integers (int64, int32, uint8, ...) holding class indices");
             }
             long[] d = y.dims();
             if (!(d.length == 1 || (d.length == 2 && d[1] == 1))) {
-                throw new DatasetException(where(source, y) + ": labels must have shape [N] or [N, 1]");
+                throw new DatasetException(where(y) + ": labels must have shape [N] or [N, 1]");
             }
             if (d[0] != n) {
                 throw new DatasetException(source.file() + ": features " + source.x() + " have " + n
@@ -191,7 +182,7 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
             }
             int[] out = new int[n];
             int block = 1 << 20;
-            ByteBuffer b = ByteBuffer.allocateDirect(8 * Math.min(block, n)).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer b = ByteBuffer.allocateDirect(8 * Math.min(block, n)).order(ByteOrder.nativeOrder());
             for (int first = 0; first < n; first += block) {
                 int count = Math.min(block, n - first);
                 b.clear();
@@ -199,7 +190,7 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
                 for (int i = 0; i < count; i++) {
                     long v = b.getLong(8 * i);
                     if (v < 0 || v >= numClasses) {
-                        throw new DatasetException(where(source, y) + ": label " + v + " at index " + (first + i)
+                        throw new DatasetException(where(y) + ": label " + v + " at index " + (first + i)
                                 + " is outside 0.." + (numClasses - 1) + " (the model has " + numClasses + " classes)");
                     }
                     out[first + i] = (int) v;
@@ -235,11 +226,6 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
     /** The file and dataset names. */
     public Hdf5Source source() {
         return source;
-    }
-
-    /** The features' element type in the file. */
-    public ElementType storedType() {
-        return stored;
     }
 
     /** One line for the run's log: file, names, shapes, types, layout, normalisation, memory. */
@@ -291,8 +277,8 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
         }
         synchronized (this) {
             ensureStaging(1);
-            staging.clear();
-            read(() -> x.readRows(index, 1, decoder.readAs(), staging));
+            sortedRows[0] = index;
+            readRuns(sortedRows, 1);
             decoder.decode(staging, stagingFloats, 0, dst, dstOffset);
         }
     }
@@ -319,38 +305,25 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
             return;
         }
         synchronized (this) {
-            if (order.length < count) {
-                order = new int[count];
-                sortedRows = new long[count];
-            }
-            // sort positions by sample index (packed: index in the high bits, position in the low)
+            ensureStaging(count); // staging for up to count rows, keys and order for count positions
+            // sort positions by sample index (packed: index in the high bits, position in the low),
+            // then keep each index once at the front of the same array: position i of the batch
+            // decodes row order[i] of what is read
             long[] keys = sortedRows;
             for (int i = 0; i < count; i++) {
                 keys[i] = ((long) indices[i] << 32) | i;
             }
             Arrays.sort(keys, 0, count);
             int unique = 0;
-            long last = -1;
             for (int i = 0; i < count; i++) {
-                int idx = (int) (keys[i] >>> 32);
-                if (idx != last) {
-                    unique++;
-                    last = idx;
-                }
-                order[(int) keys[i]] = unique - 1; // position i of the batch reads unique row unique-1
-            }
-            unique = 0;
-            last = -1;
-            for (int i = 0; i < count; i++) {
-                long idx = keys[i] >>> 32;
-                if (idx != last) {
+                long k = keys[i]; // read before the slot may be overwritten below
+                long idx = k >>> 32;
+                if (unique == 0 || keys[unique - 1] != idx) {
                     keys[unique++] = idx;
-                    last = idx;
                 }
+                order[(int) k] = unique - 1;
             }
-            ensureStaging(unique);
-            int rows = unique;
-            read(() -> readRuns(keys, rows));
+            readRuns(keys, unique);
             for (int i = 0; i < count; i++) {
                 decoder.decode(staging, stagingFloats, order[i], features, i * featureSize);
             }
@@ -366,14 +339,19 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
     private void readRuns(long[] rows, int n) {
         long chunkRows = chunkRows();
         int rowBytes = decoder.rowBytes();
-        for (int i = 0; i < n; ) {
-            int j = i + 1;
-            while (j < n && rows[j] == rows[j - 1] + 1 && rows[j] / chunkRows == rows[i] / chunkRows) {
-                j++;
+        try {
+            for (int i = 0; i < n; ) {
+                int j = i + 1;
+                while (j < n && rows[j] == rows[j - 1] + 1 && rows[j] / chunkRows == rows[i] / chunkRows) {
+                    j++;
+                }
+                staging.clear().position(i * rowBytes);
+                x.readRows(rows[i], j - i, decoder.readAs(), staging);
+                i = j;
             }
-            staging.clear().position(i * rowBytes);
-            x.readRows(rows[i], j - i, decoder.readAs(), staging);
-            i = j;
+        } catch (Hdf5Exception e) {
+            // a file changed or damaged under the job: a data error like any other
+            throw new DatasetException(e.getMessage(), e);
         }
     }
 
@@ -382,16 +360,11 @@ public final class Hdf5Dataset implements Dataset, AutoCloseable {
         return c == null ? Long.MAX_VALUE : c[0];
     }
 
-    /** A streamed read; HDF5's errors (a file changed or damaged under the job) become data errors. */
-    private void read(Runnable r) {
-        try {
-            r.run();
-        } catch (Hdf5Exception e) {
-            throw new DatasetException(e.getMessage(), e);
-        }
-    }
-
     private void ensureStaging(int rows) {
+        if (order.length < rows) {
+            order = new int[rows];
+            sortedRows = new long[rows];
+        }
         long bytes = (long) rows * decoder.rowBytes();
         if (staging == null || staging.capacity() < bytes) {
             staging = ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.nativeOrder());

@@ -5,10 +5,9 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import javax.imageio.ImageIO;
+import org.hvd4j.examples.AtomicFile;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
@@ -55,7 +54,7 @@ public final class Charts {
 
     /**
      * Draws {@code charts} left to right, each {@code width × height} pixels, into one PNG at
-     * {@code file}, written to a temporary file and renamed (a reader never sees half an image).
+     * {@code file}, replaced whole ({@link AtomicFile}).
      */
     public static void writePng(Path file, int width, int height, XYChart... charts) throws IOException {
         BufferedImage img = new BufferedImage(width * charts.length, height, BufferedImage.TYPE_INT_RGB);
@@ -75,18 +74,10 @@ public final class Charts {
         } finally {
             g.dispose();
         }
-        Path abs = file.toAbsolutePath();
-        if (abs.getParent() != null) {
-            Files.createDirectories(abs.getParent());
-        }
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-        try {
+        AtomicFile.write(file, tmp -> {
             if (!ImageIO.write(img, "png", tmp.toFile())) {
                 throw new IOException("no PNG writer in this Java installation");
             }
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 }
