@@ -1,4 +1,7 @@
 /**
- * CUDA binding: kernel sources, their PTX build and the thin layer over the CUDA driver, cuBLAS and NCCL (the CUDA issue fills it; empty on purpose until then).
+ * CUDA binding: the kernels' launch ABI ({@code native/src/main/cuda/hvd4j_kernels.h}, parsed by
+ * {@link org.hvd4j.cuda.KernelSignatures}), their PTX build, the narrow {@link org.hvd4j.cuda.CudaDriver}
+ * interface that the CUDA backend drives, and its implementation over the CUDA driver API, cuBLAS
+ * and NCCL through the JavaCPP presets.
  */
 package org.hvd4j.cuda;
