@@ -4,11 +4,11 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.hvd4j.allreduce.comm.Bytes;
-import org.hvd4j.allreduce.comm.HalfFloats;
 import org.hvd4j.allreduce.runtime.Payload;
 import org.hvd4j.nn.optim.Optimizer;
 import org.hvd4j.nn.optim.OptimizerDecorator;
 import org.hvd4j.tensor.DType;
+import org.hvd4j.tensor.HalfFloats;
 import org.hvd4j.tensor.Tensor;
 
 /**

@@ -1,9 +1,9 @@
 package org.hvd4j.allreduce.comm;
 
-import static org.hvd4j.allreduce.comm.HalfFloats.bfloat16ToFloatRaw;
-import static org.hvd4j.allreduce.comm.HalfFloats.floatToBfloat16;
-import static org.hvd4j.allreduce.comm.HalfFloats.floatToHalf;
-import static org.hvd4j.allreduce.comm.HalfFloats.halfToFloat;
+import static org.hvd4j.tensor.HalfFloats.bfloat16ToFloatRaw;
+import static org.hvd4j.tensor.HalfFloats.floatToBfloat16;
+import static org.hvd4j.tensor.HalfFloats.floatToHalf;
+import static org.hvd4j.tensor.HalfFloats.halfToFloat;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;

@@ -6,6 +6,7 @@ import java.nio.ReadOnlyBufferException;
 import java.util.Objects;
 import org.hvd4j.allreduce.Reduction;
 import org.hvd4j.tensor.DType;
+import org.hvd4j.tensor.HalfFloats;
 
 /**
  * The element-wise kernels that the transports run in their hot loops: combine a received range

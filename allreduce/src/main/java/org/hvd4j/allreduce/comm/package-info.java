@@ -2,7 +2,7 @@
  * The data-plane contract ({@link org.hvd4j.allreduce.comm.Communicator}: collectives over host
  * byte buffers, with the piece rule that makes fused and unfused results identical), the
  * reduction kernels every transport shares ({@link org.hvd4j.allreduce.comm.Reducer}, fp16/bf16
- * conversion in {@link org.hvd4j.allreduce.comm.HalfFloats}), and the transports built from
+ * conversion in {@link org.hvd4j.tensor.HalfFloats}), and the transports built from
  * others: the group of one and the hierarchical (shared memory within a host, TCP across hosts).
  */
 package org.hvd4j.allreduce.comm;

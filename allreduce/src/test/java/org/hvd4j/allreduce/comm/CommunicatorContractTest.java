@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.hvd4j.allreduce.Reduction;
 import org.hvd4j.tensor.DType;
+import org.hvd4j.tensor.HalfFloats;
 import org.junit.jupiter.api.Test;
 
 /**

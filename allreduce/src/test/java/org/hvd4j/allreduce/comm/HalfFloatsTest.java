@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.hvd4j.tensor.DType;
+import org.hvd4j.tensor.HalfFloats;
 import org.junit.jupiter.api.Test;
 
 class HalfFloatsTest {

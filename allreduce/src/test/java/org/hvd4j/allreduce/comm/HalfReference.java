@@ -1,7 +1,7 @@
 package org.hvd4j.allreduce.comm;
 
 /**
- * Test oracle for the 16-bit formats, written independently of {@link HalfFloats}: values are
+ * Test oracle for the 16-bit formats, written independently of {@link org.hvd4j.tensor.HalfFloats}: values are
  * decoded with {@link Math#scalb} and rounded by {@link Math#rint} (ties to even) on an exactly
  * scaled double, so no bit trick is shared with the code under test.
  */

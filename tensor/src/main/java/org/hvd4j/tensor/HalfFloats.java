@@ -1,8 +1,7 @@
-package org.hvd4j.allreduce.comm;
+package org.hvd4j.tensor;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import org.hvd4j.tensor.DType;
 
 /**
  * Conversions between {@code float} and the two 16-bit floating-point formats with IEEE 754
@@ -20,7 +19,7 @@ import org.hvd4j.tensor.DType;
  * both ways; ±0, ±Inf and subnormals map exactly.
  *
  * <p>A 16-bit value is carried as a {@code short} holding its bit pattern. The bulk converters
- * serve gradient compression; they use absolute byte positions like {@link Reducer}.
+ * serve gradient compression; they use absolute byte positions, as the collectives' reducers do.
  */
 public final class HalfFloats {
     /** Float bits of 65520, the midpoint between 65504 and 2^16: from here up binary16 is Inf. */
@@ -113,7 +112,7 @@ public final class HalfFloats {
      * {@link #bfloat16ToFloat} without quieting NaNs, for the kernels: whatever they compute from
      * a NaN is a NaN that {@link #floatToBfloat16} quiets on the way back.
      */
-    static float bfloat16ToFloatRaw(short b) {
+    public static float bfloat16ToFloatRaw(short b) {
         return Float.intBitsToFloat(b << 16);
     }
 
@@ -166,7 +165,7 @@ public final class HalfFloats {
     }
 
     private static void checkRange(ByteBuffer buf, int pos, int count, int width) {
-        // the kernels of Reducer read native order whatever the buffer says; refuse the mismatch
+        // the collectives' reducers read native order whatever the buffer says; refuse the mismatch
         if (buf.order() != ByteOrder.nativeOrder()) {
             throw new IllegalArgumentException("buffers must be in native byte order (" + ByteOrder.nativeOrder()
                     + "), not " + buf.order());
