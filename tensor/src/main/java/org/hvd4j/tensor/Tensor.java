@@ -44,6 +44,19 @@ public final class Tensor {
         return new Tensor(backend, st, shape, dtype, 0);
     }
 
+    /**
+     * A view of {@code shape.numel()} elements of an existing storage from element {@code offset}
+     * (not registered with any scope: the storage's owner manages its lifetime). Backends use it to
+     * look at memory they own, for example the CUDA emulation running a kernel's CPU twin.
+     */
+    public static Tensor view(Storage storage, DType dtype, Shape shape, int offset) {
+        if (offset < 0 || (offset + (long) shape.numel()) * dtype.bytes() > storage.bytes()) {
+            throw new IndexOutOfBoundsException("view of " + shape + " " + dtype + " at element " + offset
+                    + " exceeds a storage of " + storage.bytes() + " bytes");
+        }
+        return new Tensor(storage.backend(), storage, shape, dtype, offset);
+    }
+
     /** An uninitialised float32 tensor. */
     public static Tensor empty(Backend backend, int... dims) {
         return empty(backend, DType.FLOAT32, Shape.of(dims));

@@ -76,8 +76,23 @@ public final class CpuBackend implements Backend {
         return new CpuStorage(this, ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder()));
     }
 
+    /**
+     * A storage over memory owned by someone else (a direct buffer in native order), for
+     * {@link Tensor#view}; it is never pooled. The CUDA emulation runs the CPU kernels on its
+     * "device" buffers this way.
+     */
+    public Storage wrap(ByteBuffer bytes) {
+        if (!bytes.isDirect()) {
+            throw new IllegalArgumentException("CPU tensors need a direct buffer, got a heap buffer");
+        }
+        return new CpuStorage(this, bytes.slice().order(ByteOrder.nativeOrder()), false);
+    }
+
     @Override
     public synchronized void recycle(Storage storage) {
+        if (!((CpuStorage) storage).pooled) {
+            return;
+        }
         pool.computeIfAbsent(storage.bytes(), k -> new ArrayDeque<>()).addFirst((CpuStorage) storage);
     }
 
@@ -321,5 +336,16 @@ public final class CpuBackend implements Backend {
     public void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
                            float eps, float weightDecay, boolean decoupled, int t) {
         CpuOptim.adam(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, t);
+    }
+
+    /**
+     * Adam with the bias corrections already applied ({@code stepSize = lr / (1 - b1^t)},
+     * {@code sqrtBc2 = sqrt(1 - b2^t)}), the form the CUDA kernel receives; the CUDA emulation's
+     * twin of that kernel.
+     */
+    public static void adamCorrected(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1,
+                                     float beta2, float eps, float weightDecay, boolean decoupled,
+                                     float stepSize, float sqrtBc2) {
+        CpuOptim.adamCorrected(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, stepSize, sqrtBc2);
     }
 }

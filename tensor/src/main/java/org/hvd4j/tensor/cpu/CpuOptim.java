@@ -39,14 +39,18 @@ final class CpuOptim {
 
     static void adam(Tensor pt, Tensor gt, Tensor mt, Tensor vt, float lr, float b1, float b2, float eps,
                      float wd, boolean decoupled, int t) {
+        double bc1 = 1.0 - Math.pow(b1, t);
+        double bc2 = 1.0 - Math.pow(b2, t);
+        adamCorrected(pt, gt, mt, vt, lr, b1, b2, eps, wd, decoupled, (float) (lr / bc1), (float) Math.sqrt(bc2));
+    }
+
+    /** {@link #adam} with the bias corrections folded in: {@code stepSize = lr/bc1}, {@code sqrtBc2 = sqrt(bc2)}. */
+    static void adamCorrected(Tensor pt, Tensor gt, Tensor mt, Tensor vt, float lr, float b1, float b2, float eps,
+                              float wd, boolean decoupled, float stepSize, float sqrtBc2) {
         FloatBuffer pb = CpuBackend.f(pt);
         FloatBuffer gb = CpuBackend.f(gt);
         FloatBuffer mb = CpuBackend.f(mt);
         FloatBuffer vb = CpuBackend.f(vt);
-        double bc1 = 1.0 - Math.pow(b1, t);
-        double bc2 = 1.0 - Math.pow(b2, t);
-        float stepSize = (float) (lr / bc1);
-        float sqrtBc2 = (float) Math.sqrt(bc2);
         Parallel.forRange(pt.numel(), CpuElementwise.GRAIN, (from, to) -> {
             for (int i = from; i < to; i += Scratch.BLOCK) {
                 int len = Math.min(Scratch.BLOCK, to - i);

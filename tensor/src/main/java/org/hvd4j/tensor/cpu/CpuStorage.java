@@ -13,8 +13,16 @@ final class CpuStorage extends Storage {
     final FloatBuffer floats;
     final IntBuffer ints;
 
+    /** False for memory the backend does not own ({@link CpuBackend#wrap}): it never joins the pool. */
+    final boolean pooled;
+
     CpuStorage(CpuBackend backend, ByteBuffer bytes) {
+        this(backend, bytes, true);
+    }
+
+    CpuStorage(CpuBackend backend, ByteBuffer bytes, boolean pooled) {
         super(bytes.capacity());
+        this.pooled = pooled;
         this.backend = backend;
         this.bytes = bytes;
         this.floats = bytes.asFloatBuffer();
