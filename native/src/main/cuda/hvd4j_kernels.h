@@ -44,7 +44,9 @@ __global__ void hvd_sum_bias_f32(const float* g, float* out, int outer, int chan
 // 1-D grid-stride: out[i] = f(x[i])
 __global__ void hvd_activation_f32(int fn, const float* x, float* out, int n);
 // 1-D grid-stride: gx[i] = gy[i] * f'(x[i]); tanh and sigmoid use y = f(x): 1-y^2, y(1-y);
-// relu: x > 0 ? gy : 0; gelu: Phi(x) + x*phi(x)
+// relu: gy * step(y) with step = min(y*2^254, 1) as the twin (0 or 1; a NaN y gives NaN, gy = Inf at
+// y = 0 gives NaN); gelu: Phi(x) + x*phi(x). y is nullable (then f(x), and for relu max(x, 0), is used);
+// x is nullable when y is given and fn != GELU.
 __global__ void hvd_activation_backward_f32(int fn, const float* x, const float* y, const float* gy, float* gx, int n);
 
 // ---- softmax.cu ----------------------------------------------------------------------------------
@@ -61,7 +63,7 @@ __global__ void hvd_cross_entropy_f32(const float* logits, const int* labels, fl
 
 // ---- reduce.cu -----------------------------------------------------------------------------------
 // 1-D grid-stride over outer*inner outputs: out[o,i] = op over j < n of x[o,j,i] (MEAN divides by n;
-// sum in float in order j = 0..n-1, as the twin)
+// accumulated in double in order j = 0..n-1 and rounded to float once, as the twin)
 __global__ void hvd_reduce_f32(int op, const float* x, float* out, int outer, int n, int inner);
 // 1-D grid-stride over outer*inner outputs: out[o,i] = first j with the maximum of x[o,j,i] (INT32)
 __global__ void hvd_argmax_f32(const float* x, int* out, int outer, int n, int inner);
@@ -87,7 +89,9 @@ __global__ void hvd_swap01_f32(const float* in, float* out, int A, int B, int in
 
 // ---- pool.cu -------------------------------------------------------------------------------------
 // Max pooling of planes x[planes][H][W] -> out[planes][OH][OW], idx (INT32) = h*W+w of the first max
-// in row-major window order; padding never wins. 1-D grid-stride over planes*OH*OW.
+// in row-major window order (the first NaN, once there is one); padding never wins. 1-D grid-stride
+// over planes*OH*OW. (2x2 windows of stride 2 without padding follow the twin's fast path, which
+// prefers a +0.0 to an earlier -0.0.)
 __global__ void hvd_maxpool2d_f32(const float* x, float* out, int* idx, int planes, int H, int W, int OH, int OW,
                                   int kh, int kw, int sh, int sw, int ph, int pw);
 // Gather form: gx[p][h][w] = sum of gy[p][oh][ow] over the windows containing (h,w) whose idx == h*W+w
@@ -134,7 +138,9 @@ __global__ void hvd_sgd_update_f32(float* p, const float* g, float* buf, int n, 
                                    float dampening, float weightDecay, int nesterov, int firstStep);
 // 1-D grid-stride, Adam / AdamW (decoupled: p *= 1 - lr*wd; else g += wd*p):
 // m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2; p -= lr * (m/bc1) / (sqrt(v/bc2) + eps),
-// bc1 = 1 - b1^t, bc2 = 1 - b2^t computed by the caller in double and passed as float
+// bc1 = 1 - b1^t, bc2 = 1 - b2^t computed by the caller in double and passed as float; evaluated in the
+// twin's (PyTorch's) form p -= stepSize*m / (sqrt(v)/sqrtBc2 + eps), stepSize = (float)(lr/(double)bc1),
+// sqrtBc2 = (float)sqrt((double)bc2)
 __global__ void hvd_adam_update_f32(float* p, const float* g, float* m, float* v, int n, float lr, float beta1,
                                     float beta2, float eps, float weightDecay, int decoupled, float bc1, float bc2);
 
