@@ -1,5 +1,5 @@
 // float <-> binary16 / bfloat16, round to nearest even, NaN stays NaN (made quiet, sign and top payload
-// bits kept); twin: org.hvd4j.allreduce.comm.HalfFloats, ported on bit patterns: bit-identical.
+// bits kept); twin: org.hvd4j.tensor.HalfFloats, ported on bit patterns: bit-identical.
 #include "hvd4j_kernels.h"
 #include "hvd4j_common.cuh"
 
