@@ -99,9 +99,12 @@ final class KernelTwins {
         twins.put(name, new Twin(check, body));
     }
 
+    /** One block per row (or channel) of at most 256 threads: the kernels' __launch_bounds__(256). */
     private static Check gridX(java.util.function.ToIntFunction<Launch> expected, String what) {
-        return l -> l.gridX == expected.applyAsInt(l) ? null
-                : "needs one block per " + what + " (gridDim.x = " + expected.applyAsInt(l) + ")";
+        return l -> l.gridX != expected.applyAsInt(l)
+                ? "needs one block per " + what + " (gridDim.x = " + expected.applyAsInt(l) + ")"
+                : l.blockX > CudaBackend.BLOCK ? "per-" + what + " kernels take at most " + CudaBackend.BLOCK
+                        + " threads per block (__launch_bounds__)" : null;
     }
 
     // ---- memory views -------------------------------------------------------------------------
@@ -410,8 +413,7 @@ final class KernelTwins {
         add("hvd_f32_to_f16", ANY_GRID, l -> narrow(l, false));
         add("hvd_bf16_to_f32", ANY_GRID, l -> widen(l, true));
         add("hvd_f16_to_f32", ANY_GRID, l -> widen(l, false));
-        Check oneRowPerTensor = l -> l.gridY == l.i(2) ? null : "needs gridDim.y == count (" + l.i(2) + ")";
-        add("hvd_pack_f32", oneRowPerTensor, l -> {
+        add("hvd_pack_f32", oneRowPerTensor(2), l -> {
             int count = l.i(2);
             ByteBuffer srcs = raw(l, 0, 8L * count);
             ByteBuffer offsets = raw(l, 1, 8L * (count + 1));
@@ -422,7 +424,7 @@ final class KernelTwins {
                         mem.tensor(l.p(3) + 4 * from, DType.FLOAT32, len, l.name), l.f(4));
             }
         });
-        add("hvd_unpack_f32", oneRowPerTensor, l -> {
+        add("hvd_unpack_f32", oneRowPerTensor(3), l -> {
             int count = l.i(3);
             ByteBuffer dsts = raw(l, 1, 8L * count);
             ByteBuffer offsets = raw(l, 2, 8L * (count + 1));
@@ -433,6 +435,10 @@ final class KernelTwins {
                         mem.tensor(dsts.getLong(8 * t), DType.FLOAT32, len, l.name), l.f(4));
             }
         });
+    }
+
+    private static Check oneRowPerTensor(int countArg) {
+        return l -> l.gridY == l.i(countArg) ? null : "needs gridDim.y == count (" + l.i(countArg) + ")";
     }
 
     private void copyScaled(Tensor src, Tensor dst, float scale) {
