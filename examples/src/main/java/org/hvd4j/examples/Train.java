@@ -11,7 +11,11 @@ import org.hvd4j.allreduce.HvdRuntime;
 import org.hvd4j.allreduce.JobConfig;
 import org.hvd4j.allreduce.JobEnvironment;
 import org.hvd4j.datasets.DatasetException;
+import org.hvd4j.tensor.Backend;
 import org.hvd4j.tensor.cpu.CpuBackend;
+import org.hvd4j.tensor.cuda.CudaBackend;
+import org.hvd4j.tensor.cuda.CudaPrecision;
+import org.hvd4j.tensor.cuda.Devices;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -75,6 +79,15 @@ public final class Train implements Callable<Integer> {
             defaultValue = "0")
     int threads;
 
+    @Option(names = "--device", description = "cpu, cuda (the GPU of this process's local rank), cuda:N, or "
+            + "emulated-cuda (the CUDA backend on host memory, for testing) (default: ${DEFAULT-VALUE})",
+            defaultValue = "cpu")
+    String device;
+
+    @Option(names = "--precision", description = "GEMMs on CUDA: tf32 (default there), fp32 (exact), bf16, or "
+            + "fp16 (with dynamic loss scaling); the CPU computes fp32")
+    String precision;
+
     @Option(names = "--no-shuffle", description = "visit training samples in file order")
     boolean noShuffle;
 
@@ -107,6 +120,9 @@ public final class Train implements Callable<Integer> {
     @CommandLine.Mixin
     DataOptions data = new DataOptions();
 
+    /** The backend of this run, open from {@link #call} until it returns. */
+    private Backend backend;
+
     @CommandLine.Mixin
     StateOptions state = new StateOptions();
 
@@ -125,6 +141,10 @@ public final class Train implements Callable<Integer> {
             if (ex instanceof org.hvd4j.nn.io.CheckpointException ce) {
                 cmd.getErr().println("train: " + ce.getMessage());
                 return 2;
+            }
+            if (ex instanceof org.hvd4j.cuda.CudaException ce) { // no GPU, no driver, or a failed CUDA call
+                cmd.getErr().println("train: " + ce.getMessage());
+                return ce instanceof org.hvd4j.cuda.CudaUnavailableException ? 2 : 1;
             }
             if (ex instanceof HvdException he) {
                 cmd.getErr().println("train: " + he.getMessage());
@@ -165,16 +185,31 @@ public final class Train implements Callable<Integer> {
             CpuBackend.setThreads(cfg.threads());
         }
         JobConfig job = JobEnvironment.detect();
+        CudaPrecision gemmPrecision = precision == null ? null : CudaPrecision.parse(precision);
         HvdRuntime rt = job.ranks().size() > 1 ? HvdRuntime.start(job) : null;
+        Backend backend = null;
         try {
+            backend = Devices.open(device, rt == null ? 0 : rt.localRank(), rt == null ? 1 : rt.localSize());
+            if (backend instanceof CudaBackend cuda) {
+                if (gemmPrecision != null) {
+                    cuda.setPrecision(gemmPrecision);
+                }
+            } else if (gemmPrecision != null && gemmPrecision != CudaPrecision.FP32) {
+                throw new IllegalArgumentException("--precision " + precision + " needs a CUDA device (--device cuda "
+                        + "or emulated-cuda); the CPU backend computes fp32");
+            }
+            this.backend = backend;
             boolean root = rt == null || rt.rank() == 0;
             PrintStream out = root ? System.out : new PrintStream(OutputStream.nullOutputStream());
-            out.println(describe(cfg, rt, dataset));
+            out.println(describe(cfg, rt, dataset, backend));
             // every rank reads the data (each takes its own shard); only rank 0 talks about it
             try (TrainingData data = TrainingData.load(dataset, this.data, cfg, out)) {
                 train(cfg, rt, data, root, out);
             }
         } finally {
+            if (backend instanceof CudaBackend cuda) {
+                cuda.close();
+            }
             if (rt != null) {
                 rt.shutdown();
             }
@@ -185,7 +220,7 @@ public final class Train implements Callable<Integer> {
     /** Trains (or with --eval-only evaluates) on {@code data}; rank 0 prints and writes the summary. */
     private void train(TrainConfig cfg, HvdRuntime rt, TrainingData data, boolean root, PrintStream out)
             throws IOException {
-        Trainer trainer = new Trainer(cfg, CpuBackend.get(), rt);
+        Trainer trainer = new Trainer(cfg, backend, rt);
         RunState run = RunState.prepare(state, cfg, trainer, rt, out); // --resume, --init-from, checkpoint hooks
         if (root && (metricsCsv != null || plot != null)) {
             trainer.hooks(TrainerHooks.both(trainer.hooks(), new MetricsLog(metricsCsv, plot,
@@ -208,16 +243,19 @@ public final class Train implements Callable<Integer> {
 
     /** The configuration line every run logs first. */
     static String describe(TrainConfig c) {
-        return describe(c, null, "fashion-mnist");
+        return describe(c, null, "fashion-mnist", CpuBackend.get());
     }
 
-    static String describe(TrainConfig c, HvdRuntime rt, String dataset) {
+    static String describe(TrainConfig c, HvdRuntime rt, String dataset, Backend backend) {
+        String dev = backend instanceof CudaBackend cuda
+                ? backend.device() + " (" + cuda.driver().device().name() + ", " + cuda.precision().name().toLowerCase(Locale.ROOT) + ")"
+                : "cpu";
         String ranks = rt == null ? "ranks 1" : "ranks " + rt.size() + " (" + rt.crossSize() + " hosts, transport "
                 + rt.transport() + ")";
         return String.format(Locale.ROOT,
-                "train: model %s, dataset %s, %s, device cpu, threads %d, epochs %d, steps %s, batch %d%s, "
+                "train: model %s, dataset %s, %s, device %s, threads %d, epochs %d, steps %s, batch %d%s, "
                         + "optimizer %s, lr %g%s, momentum %g, weight decay %g, schedule %s, warm-up %g, seed %d",
-                c.model(), dataset, ranks, CpuBackend.threads(), c.epochs(), c.steps() > 0 ? c.steps() : "all",
+                c.model(), dataset, ranks, dev, CpuBackend.threads(), c.epochs(), c.steps() > 0 ? c.steps() : "all",
                 c.batchSize(), rt == null ? "" : " per rank", c.optimizer(), c.lr(),
                 rt == null ? "" : " (scaling " + c.lrScaling() + ")", c.momentum(), c.weightDecay(), c.lrSchedule(),
                 c.warmupEpochs(), c.seed());

@@ -13,6 +13,7 @@ import org.hvd4j.nn.io.TrainingState;
 import org.hvd4j.nn.models.Models;
 import org.hvd4j.nn.optim.Adam;
 import org.hvd4j.nn.optim.GradClip;
+import org.hvd4j.nn.optim.LossScaler;
 import org.hvd4j.nn.optim.LrSchedule;
 import org.hvd4j.nn.optim.LrScheduler;
 import org.hvd4j.nn.optim.Optimizer;
@@ -24,6 +25,8 @@ import org.hvd4j.tensor.Tensor;
 import org.hvd4j.tensor.TensorScope;
 import org.hvd4j.tensor.autograd.GradMode;
 import org.hvd4j.tensor.ops.Losses;
+import org.hvd4j.tensor.cuda.CudaBackend;
+import org.hvd4j.tensor.cuda.CudaPrecision;
 import org.hvd4j.tensor.ops.Reductions;
 
 /**
@@ -49,6 +52,7 @@ public final class Trainer {
 
     private final TrainConfig cfg;
     private final Backend backend;
+    private final LossScaler scaler;
     private final RankContext job;
     private final Module model;
     private final Optimizer optimizer;
@@ -69,7 +73,16 @@ public final class Trainer {
         Rng.manualSeed(cfg.seed());
         this.model = Models.create(cfg.model(), backend);
         this.baseLr = cfg.lrScaling().equals("linear") ? cfg.lr() * job.size() : cfg.lr();
-        this.optimizer = job.distribute(makeOptimizer(cfg.withLr(baseLr), model));
+        Optimizer local = makeOptimizer(cfg.withLr(baseLr), model);
+        // fp16 GEMMs need dynamic loss scaling; inside the distributed optimizer it sees averaged gradients
+        this.scaler = backend instanceof CudaBackend cb && cb.precision() == CudaPrecision.FP16
+                ? new LossScaler(local) : null;
+        this.optimizer = job.distribute(scaler != null ? scaler : local);
+    }
+
+    /** The dynamic loss scaler of an fp16 run, or null. */
+    public LossScaler lossScaler() {
+        return scaler;
     }
 
     public Module model() {
@@ -237,9 +250,16 @@ public final class Trainer {
             optimizer.zeroGrad();
             Tensor logits = model.forward(x);
             Tensor loss = Losses.crossEntropy(logits, y, cfg.labelSmoothing());
-            loss.backward();
+            if (scaler != null) {
+                loss.backward(Tensor.full(backend, scaler.scale(), loss.shape().dims()));
+            } else {
+                loss.backward();
+            }
             if (cfg.clipGradNorm() > 0) {
                 job.synchronize(optimizer); // clip the averaged gradients, not ones still in flight
+                if (scaler != null) {
+                    scaler.unscale();
+                }
                 GradClip.clipGradNorm(optimizer.parameters(), cfg.clipGradNorm());
             }
             optimizer.step();
