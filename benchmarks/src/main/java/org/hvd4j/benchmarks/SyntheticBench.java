@@ -21,6 +21,9 @@ import org.hvd4j.tensor.Backend;
 import org.hvd4j.tensor.Tensor;
 import org.hvd4j.tensor.TensorScope;
 import org.hvd4j.tensor.cpu.CpuBackend;
+import org.hvd4j.tensor.cuda.CudaBackend;
+import org.hvd4j.tensor.cuda.CudaPrecision;
+import org.hvd4j.tensor.cuda.Devices;
 import org.hvd4j.tensor.cpu.CpuThreads;
 import org.hvd4j.tensor.ops.Losses;
 import picocli.CommandLine;
@@ -60,6 +63,13 @@ public final class SyntheticBench implements Callable<Integer> {
             defaultValue = "0")
     int threads;
 
+    @Option(names = "--device", description = "cpu, cuda (the GPU of the local rank), cuda:N or emulated-cuda "
+            + "(default: ${DEFAULT-VALUE})", defaultValue = "cpu")
+    String device;
+
+    @Option(names = "--precision", description = "GEMMs on CUDA: tf32, fp32, bf16 or fp16 (default: tf32)")
+    String precision;
+
     @Option(names = "--json", paramLabel = "FILE", description = "also write the result as one JSON object")
     Path json;
 
@@ -89,7 +99,21 @@ public final class SyntheticBench implements Callable<Integer> {
         }
         Hvd.init();
         CpuBackend.setThreads(threads > 0 ? threads : CpuThreads.defaultThreads());
-        Backend be = CpuBackend.get();
+        Backend be = Devices.open(device, Hvd.localRank(), Hvd.localSize());
+        CudaBackend cuda = be instanceof CudaBackend c ? c : null;
+        if (cuda != null && precision != null) {
+            cuda.setPrecision(CudaPrecision.parse(precision));
+        }
+        try {
+            return run(be, cuda);
+        } finally {
+            if (cuda != null) {
+                cuda.close();
+            }
+        }
+    }
+
+    private int run(Backend be, CudaBackend cuda) throws IOException {
         PrintStream out = Hvd.rank() == 0 ? System.out : new PrintStream(OutputStream.nullOutputStream());
         Rng.manualSeed(42);
         Module m = Models.create(model, be);
@@ -100,10 +124,14 @@ public final class SyntheticBench implements Callable<Integer> {
 
         out.println("Model: " + model);
         out.println("Batch size: " + batchSize);
-        out.println("Number of workers: " + Hvd.size() + " (CPU, " + CpuBackend.threads() + " threads each)");
+        out.println("Number of workers: " + Hvd.size() + (cuda == null ? " (CPU, " + CpuBackend.threads() + " threads each)"
+                : " (" + be.device() + " " + cuda.driver().device().name() + ", " + cuda.precision() + ")"));
         out.println("Running warmup...");
         for (int i = 0; i < warmup; i++) {
             step(m, opt, batch);
+        }
+        if (cuda != null) {
+            cuda.synchronize();
         }
         out.println("Running benchmark...");
         double[] rates = new double[iters];
@@ -111,6 +139,9 @@ public final class SyntheticBench implements Callable<Integer> {
             long t0 = System.nanoTime();
             for (int b = 0; b < batchesPerIter; b++) {
                 step(m, opt, batch);
+            }
+            if (cuda != null) {
+                cuda.synchronize(); // the GPU runs behind the host: time what it has finished
             }
             rates[it] = (double) batchSize * batchesPerIter / ((System.nanoTime() - t0) * 1e-9);
             out.printf(Locale.ROOT, "Iter #%d: %.1f img/sec per worker%n", it, rates[it]);
