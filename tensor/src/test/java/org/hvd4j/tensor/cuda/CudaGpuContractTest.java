@@ -1,0 +1,43 @@
+package org.hvd4j.tensor.cuda;
+
+import org.hvd4j.cuda.CudaUnavailableException;
+import org.hvd4j.cuda.JavaCppCudaDriver;
+import org.hvd4j.tensor.Backend;
+import org.hvd4j.tensor.BackendContractTest;
+import org.hvd4j.tensor.Device;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The backend contract on a real GPU (cuda:0, exact float32 GEMMs so that the CPU tolerances
+ * apply): the PTX kernels and cuBLAS against the CPU backend. Skipped, not failed, where no GPU
+ * can be opened; {@code scripts/gpu-check.sh} runs it on GPU machines.
+ */
+class CudaGpuContractTest extends BackendContractTest {
+    private static CudaBackend backend;
+    private static String unavailable;
+
+    @BeforeAll
+    static void open() {
+        try {
+            backend = new CudaBackend(JavaCppCudaDriver.open(0), new Device(Device.Kind.CUDA, 0));
+            backend.setPrecision(CudaPrecision.FP32);
+        } catch (CudaUnavailableException e) {
+            unavailable = e.getMessage();
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    @Override
+    protected Backend backend() {
+        Assumptions.assumeTrue(backend != null, () -> "no GPU: " + unavailable);
+        return backend;
+    }
+}
