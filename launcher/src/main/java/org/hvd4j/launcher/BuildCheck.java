@@ -25,14 +25,17 @@ final class BuildCheck {
         boolean blasOk = !blas.startsWith("no:");
         out.println("Backends:");
         line(out, blasOk, "CPU", blasOk ? "Java kernels + OpenBLAS" : "Java kernels only: " + blas.substring(3));
-        line(out, false, "CUDA", cuda());
+        String gpu = cuda();
+        line(out, !gpu.startsWith("no:"), "CUDA", gpu.startsWith("no:") ? gpu.substring(3) : gpu);
+        line(out, true, "emulated-cuda", "the CUDA backend on host memory, each kernel run by its CPU twin (--device emulated-cuda)");
         out.println("Transports:");
         String shm = shm();
         line(out, shm == null, "shm", shm == null ? "shared memory under /dev/shm, between ranks of one host" : shm);
         line(out, true, "tcp", "TCP ring, between hosts (and within one when shared memory is unavailable)");
         line(out, shm == null, "hierarchical", shm == null ? "shared memory within hosts, TCP rings across them"
                 : "needs shm: " + shm);
-        line(out, false, "nccl", "not in this build: the GPU backend and NCCL come with the CUDA work");
+        boolean nccl = org.hvd4j.allreduce.nccl.NcclCommunicator.isAvailable();
+        line(out, nccl, "nccl", nccl ? "NCCL, between GPUs" : org.hvd4j.allreduce.nccl.NcclCommunicator.unavailableReason());
         out.println("Native libraries:");
         line(out, blasOk, "OpenBLAS", blasOk ? blas : blas.substring(3));
         String hdf5 = hdf5();
@@ -67,8 +70,19 @@ final class BuildCheck {
         }
     }
 
-    /** Why CUDA is not usable: the backend is not built yet; says whether a driver is present at all. */
+    /**
+     * The GPU this process would use with {@code --device cuda} (cuda:0, opened for real), else
+     * "no:" and why, with what the host has (driver library, device node, kernel module).
+     */
     private static String cuda() {
+        try (org.hvd4j.cuda.JavaCppCudaDriver d = org.hvd4j.cuda.JavaCppCudaDriver.open(0)) {
+            return d.device() + " (JavaCPP CUDA preset; kernels JIT-compiled from the committed PTX)";
+        } catch (RuntimeException | LinkageError e) {
+            return "no:" + e.getMessage() + " [this host has " + driverFacts() + "]";
+        }
+    }
+
+    private static String driverFacts() {
         String driver = null;
         for (String d : DRIVER_DIRS) {
             if (Files.exists(Path.of(d, "libcuda.so.1"))) {
@@ -86,8 +100,7 @@ final class BuildCheck {
         } catch (java.io.IOException | SecurityException noDriver) {
             // no kernel module loaded
         }
-        return "not in this build: the CUDA backend is not implemented yet; this host has "
-                + (driver == null ? "no NVIDIA driver (libcuda.so.1 not found)" : "the NVIDIA driver " + driver)
+        return (driver == null ? "no NVIDIA driver (libcuda.so.1 not found)" : "the NVIDIA driver " + driver)
                 + " and " + nvidia;
     }
 
