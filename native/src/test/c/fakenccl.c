@@ -10,6 +10,7 @@
  * ncclRemoteError, default never), FAKENCCL_LOG (a file the fake appends a line to per lifecycle call).
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -135,18 +136,30 @@ ncclResult_t ncclCommInitRankConfig(Comm** comm, int nranks, ncclUniqueId id, in
         snprintf(last_error, sizeof last_error, "no current CUDA context");
         return 1; /* ncclUnhandledCudaError */
     }
-    if (!c || c->magic != 0xcafebeefu || c->version != 22903u || c->size != sizeof(ncclConfig_t)) {
-        snprintf(last_error, sizeof last_error, "bad config: magic %x version %u size %zu (want %zu)",
-                 c ? c->magic : 0, c ? c->version : 0, c ? c->size : 0, sizeof(ncclConfig_t));
+    /* a preset built with an older nccl.h has fewer fields (the CUDA 12.9 one ends at nvlsCTAs) */
+    size_t min_size = offsetof(ncclConfig_t, nvlsCTAs) + sizeof(int);
+    if (!c || c->magic != 0xcafebeefu || c->version < 21400u || c->version >= 30000u || c->size < min_size
+            || c->size > sizeof(ncclConfig_t) || (c->size != sizeof(ncclConfig_t) && c->size != min_size)) {
+        snprintf(last_error, sizeof last_error, "bad config: magic %x version %u size %zu (want %zu or %zu)",
+                 c ? c->magic : 0, c ? c->version : 0, c ? c->size : 0, min_size, sizeof(ncclConfig_t));
         return ncclInvalidArgument;
     }
-    int undef[] = {c->cgaClusterSize, c->minCTAs, c->maxCTAs, c->splitShare, c->trafficClass, c->collnetEnable,
-                   c->CTAPolicy, c->shrinkShare, c->nvlsCTAs, c->nChannelsPerNetPeer, c->nvlinkCentricSched,
-                   c->graphUsageMode, c->numRmaCtx};
-    for (unsigned i = 0; i < sizeof undef / sizeof *undef; i++) {
-        if (undef[i] != INT_MIN) {
-            snprintf(last_error, sizeof last_error, "config int field %u is %d, not NCCL_CONFIG_UNDEF_INT", i,
-                     undef[i]);
+    size_t offsets[] = {offsetof(ncclConfig_t, cgaClusterSize), offsetof(ncclConfig_t, minCTAs),
+                        offsetof(ncclConfig_t, maxCTAs), offsetof(ncclConfig_t, splitShare),
+                        offsetof(ncclConfig_t, trafficClass), offsetof(ncclConfig_t, collnetEnable),
+                        offsetof(ncclConfig_t, CTAPolicy), offsetof(ncclConfig_t, shrinkShare),
+                        offsetof(ncclConfig_t, nvlsCTAs), offsetof(ncclConfig_t, nChannelsPerNetPeer),
+                        offsetof(ncclConfig_t, nvlinkCentricSched), offsetof(ncclConfig_t, graphUsageMode),
+                        offsetof(ncclConfig_t, numRmaCtx)};
+    for (unsigned i = 0; i < sizeof offsets / sizeof *offsets; i++) {
+        int v;
+        if (offsets[i] + sizeof v > c->size) {
+            break; /* not in this header's struct */
+        }
+        memcpy(&v, (const char*) c + offsets[i], sizeof v);
+        if (v != INT_MIN) {
+            snprintf(last_error, sizeof last_error, "config int field at offset %zu is %d, not NCCL_CONFIG_UNDEF_INT",
+                     offsets[i], v);
             return ncclInvalidArgument;
         }
     }

@@ -11,6 +11,9 @@ import org.bytedeco.javacpp.PointerPointer;
  * error name and string, and a hint at what to check. Only used once the natives are loaded.
  */
 final class CudaErrors {
+    /** CUDA_ERROR_CALL_REQUIRES_NEWER_DRIVER, which the CUDA 12 preset's header does not name. */
+    static final int CALL_REQUIRES_NEWER_DRIVER = 36;
+
     private CudaErrors() {
     }
 
@@ -72,7 +75,7 @@ final class CudaErrors {
                     "The CUDA driver is not initialised or is shutting down";
             case CUDA_ERROR_STUB_LIBRARY -> "libcuda.so.1 is the CUDA toolkit's stub, not the NVIDIA driver: remove the"
                     + " toolkit's lib64/stubs directory from LD_LIBRARY_PATH and install the NVIDIA driver";
-            case CUDA_ERROR_CALL_REQUIRES_NEWER_DRIVER, CUDA_ERROR_UNSUPPORTED_PTX_VERSION ->
+            case CALL_REQUIRES_NEWER_DRIVER, CUDA_ERROR_UNSUPPORTED_PTX_VERSION ->
                     "The NVIDIA driver is older than the CUDA " + major + " toolkit that built hvd4j: CUDA " + major
                             + " needs driver >= " + driver
                             + (CudaLibraries.CUDA_MAJOR >= 13 ? " (or build hvd4j with -Pcuda12)" : "");

@@ -75,8 +75,9 @@ final class CudaLibraries {
                 Class.forName(name, true, CudaLibraries.class.getClassLoader());
             } catch (LinkageError | ClassNotFoundException | RuntimeException e) {
                 String preset = name.substring(name.lastIndexOf('.') + 1);
+                String last = classes[classes.length - 1];
                 CudaUnavailableException u = new CudaUnavailableException("load " + preset, 0,
-                        explain(preset, e));
+                        explain(preset, last.substring(last.lastIndexOf('.') + 1), e));
                 u.initCause(e);
                 return u;
             }
@@ -86,13 +87,21 @@ final class CudaLibraries {
 
     /** The message for a failed load of {@code preset}'s natives. Package-private for tests. */
     static String explain(String preset, Throwable error) {
+        return explain(preset, preset, error);
+    }
+
+    /**
+     * The message for a failed load of {@code preset}'s natives, listing the libraries that
+     * {@code goal} (the last preset the caller needs: cublas or nccl) links against.
+     */
+    static String explain(String preset, String goal, Throwable error) {
         String loader = chain(error);
         String missing = missingLibrary(loader);
         List<String> wanted = new ArrayList<>(List.of(DRIVER, CUDART));
-        if (preset.equals("cublas")) {
+        if (goal.equals("cublas")) {
             wanted.add(CUBLAS);
             wanted.add(CUBLASLT);
-        } else if (preset.equals("nccl")) {
+        } else if (goal.equals("nccl")) {
             wanted.add(NCCL);
         }
         if (missing == null) {
@@ -161,10 +170,15 @@ final class CudaLibraries {
             return "Install NCCL for CUDA " + CUDA_MAJOR + " (apt install libnccl2, or pip install nvidia-nccl-cu"
                     + CUDA_MAJOR + ") and put its lib directory on LD_LIBRARY_PATH.";
         }
-        return "Install the CUDA " + CUDA_MAJOR + " toolkit (or its runtime/cuBLAS packages, or pip install nvidia-"
-                + (lib.startsWith("libcudart") ? "cuda-runtime" : "cublas") + "-cu" + CUDA_MAJOR
-                + ") and put its lib64 directory on LD_LIBRARY_PATH, or build hvd4j with the Maven profile"
-                + " -Pcuda-redist, which bundles the CUDA libraries (several hundred MB)." + cuda12;
+        if (lib.startsWith("libcudart")) {
+            return "Install the CUDA " + CUDA_MAJOR + " toolkit (or its runtime package, or pip install"
+                    + " nvidia-cuda-runtime-cu" + CUDA_MAJOR + ") and put its lib directory on LD_LIBRARY_PATH, or"
+                    + " build hvd4j with the Maven profile -Pcuda-redist, which bundles the CUDA runtime (not cuBLAS"
+                    + " or NCCL)." + cuda12;
+        }
+        return "Install cuBLAS of the CUDA " + CUDA_MAJOR + " toolkit (its libcublas package, for example apt install"
+                + " libcublas-" + CUDA_MAJOR + "-0, or pip install nvidia-cublas-cu" + CUDA_MAJOR + ") and put its lib"
+                + " directory on LD_LIBRARY_PATH (the -Pcuda-redist profile does not bundle cuBLAS)." + cuda12;
     }
 
     /** Where {@code soname} is: a directory of LD_LIBRARY_PATH or a usual place, "the ld.so cache", or null. */

@@ -144,7 +144,7 @@ public final class JavaCppCudaDriver implements CudaDriver {
         int[] version = new int[1];
         CudaErrors.check(cuDriverGetVersion(version), "cuDriverGetVersion");
         if (version[0] / 1000 < CudaLibraries.CUDA_MAJOR) {
-            throw new CudaUnavailableException("cuDriverGetVersion", CUDA_ERROR_CALL_REQUIRES_NEWER_DRIVER,
+            throw new CudaUnavailableException("cuDriverGetVersion", CudaErrors.CALL_REQUIRES_NEWER_DRIVER,
                     "the NVIDIA driver supports CUDA " + version[0] / 1000 + "." + version[0] % 1000 / 10
                             + ", but this build of hvd4j uses the CUDA " + CudaLibraries.CUDA_MAJOR + " libraries"
                             + " (CUDA_VERSION " + CUDA_VERSION + "): update the driver to >= "

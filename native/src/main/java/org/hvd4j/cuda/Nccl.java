@@ -43,6 +43,8 @@ public final class Nccl implements AutoCloseable {
 
     /** NCCL_CONFIG_UNDEF_INT: "use NCCL's default" in an ncclConfig_t. */
     private static final int CONFIG_UNDEF_INT = Integer.MIN_VALUE;
+    /** NCCL_API_MAGIC, the ncclConfig_t magic (a macro the CUDA 12 preset does not map). */
+    private static final int CONFIG_MAGIC = 0xcafebeef;
 
     /** Element types ({@code ncclDataType_t}). */
     public enum DataType {
@@ -323,7 +325,7 @@ public final class Nccl implements AutoCloseable {
                 throw new IllegalStateException("cannot initialise ncclConfig_t." + name + ": " + e, e);
             }
         }
-        c.size(configSize()).magic(NCCL_API_MAGIC).version(NCCL_VERSION_CODE);
+        c.size(configSize()).magic(CONFIG_MAGIC).version(NCCL_VERSION_CODE);
         return c;
     }
 

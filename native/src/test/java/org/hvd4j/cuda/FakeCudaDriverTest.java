@@ -57,7 +57,7 @@ class FakeCudaDriverTest {
 
     @Test
     void anOldDriverIsUnavailableAndSaysWhatToDo() throws Exception {
-        run(Map.of("FAKECUDA_DRIVER_VERSION", "12040"), "olddriver");
+        run(Map.of("FAKECUDA_DRIVER_VERSION", Integer.toString((FakeCuda.cudaMajor() - 1) * 1000 + 40)), "olddriver");
     }
 
     @Test

@@ -419,9 +419,16 @@ public final class FakeCudaScenarios {
         check(Nccl.unavailableReason().contains("CUDA_ERROR_NO_DEVICE"), Nccl.unavailableReason());
     }
 
+    /** Run with FAKECUDA_DRIVER_VERSION one major below the preset's CUDA (see {@link FakeCudaDriverTest}). */
     static void oldDriver() {
-        expect(CudaUnavailableException.class, () -> JavaCppCudaDriver.open(0), "supports CUDA 12.4", ">= 580",
-                "-Pcuda12");
+        int major = CudaLibraries.CUDA_MAJOR;
+        if (major >= 13) {
+            expect(CudaUnavailableException.class, () -> JavaCppCudaDriver.open(0), "supports CUDA " + (major - 1)
+                    + ".4", "CUDA " + major + " libraries", ">= 580", "-Pcuda12");
+        } else {
+            expect(CudaUnavailableException.class, () -> JavaCppCudaDriver.open(0), "supports CUDA " + (major - 1)
+                    + ".4", "CUDA " + major + " libraries", ">= 525");
+        }
     }
 
     static void jit() {

@@ -90,7 +90,10 @@ class JavaCppCudaDriverTest {
         String m = CudaLibraries.explain("cublas", new UnsatisfiedLinkError("libjnicublas.so: "
                 + CudaLibraries.CUBLAS + ": cannot open shared object file: No such file or directory"));
         assertTrue(m.contains("cannot load " + CudaLibraries.CUBLAS + ", cuBLAS of the CUDA"), m);
-        assertTrue(m.contains("-Pcuda-redist") && m.contains("LD_LIBRARY_PATH"), m);
+        assertTrue(m.contains("nvidia-cublas-cu") && m.contains("LD_LIBRARY_PATH"), m);
+        String rt = CudaLibraries.explain("cudart", new UnsatisfiedLinkError("libjnicudart.so: "
+                + CudaLibraries.CUDART + ": cannot open shared object file"));
+        assertTrue(rt.contains("cannot load " + CudaLibraries.CUDART) && rt.contains("-Pcuda-redist"), rt);
         assertTrue(m.contains(CudaLibraries.CUBLASLT), m);
         String n = CudaLibraries.explain("nccl", new UnsatisfiedLinkError("libjninccl.so: libnccl.so.2: cannot open"
                 + " shared object file"));
@@ -102,7 +105,7 @@ class JavaCppCudaDriverTest {
         assertTrue(CudaErrors.driverHint(org.bytedeco.cuda.global.cudart.CUDA_ERROR_OUT_OF_MEMORY)
                 .contains("lower the batch size"));
         assertTrue(CudaErrors.driverHint(org.bytedeco.cuda.global.cudart.CUDA_ERROR_UNSUPPORTED_PTX_VERSION)
-                .contains(">= 580"));
+                .contains(CudaLibraries.CUDA_MAJOR >= 13 ? ">= 580" : ">= 525"));
         assertTrue(CudaErrors.driverHint(org.bytedeco.cuda.global.cudart.CUDA_ERROR_NO_DEVICE)
                 .contains("CUDA_VISIBLE_DEVICES"));
         assertTrue(CudaErrors.blasHint(org.bytedeco.cuda.global.cublas.CUBLAS_STATUS_ALLOC_FAILED)
