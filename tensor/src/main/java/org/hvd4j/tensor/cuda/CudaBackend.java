@@ -135,6 +135,18 @@ public final class CudaBackend implements Backend, AutoCloseable {
         return ptr(t, 0);
     }
 
+    /**
+     * The device address of {@code t}'s first element, for code that hands device memory to
+     * another library (NCCL, the runtime's device collectives). Only valid while {@code t} is
+     * live; work on other streams that touches it must be ordered after this backend's stream
+     * with an event (see {@link DeviceFusion}).
+     *
+     * @throws IllegalArgumentException if {@code t} does not live on this backend
+     */
+    public long address(Tensor t) {
+        return ptr(t, 0);
+    }
+
     /** {@link #ptr} or 0 for an absent optional tensor. */
     long ptrOrNull(Tensor t) {
         return t == null ? 0 : ptr(t, 0);
