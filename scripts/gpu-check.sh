@@ -10,7 +10,7 @@
 # 2. builds (mvn -B -q install -DskipTests);
 # 3. runs the GPU tests (*Gpu*, *Cuda*, *Nccl*) of native, tensor and allreduce with -Dhvd4j.gpu=true, which
 #    turns a GPU test that cannot find its GPU into a failure instead of a skip;
-# 4. where the programs support CUDA: train mlp for 300 steps on cpu and on cuda (fp32 and tf32) and compares
+# 4. where the programs support CUDA: train mlp and cnn for 300 steps on cpu and on cuda (fp32, tf32) and compare
 #    the test loss and accuracy, synthetic mlp/cnn at batch 128 and 512, gemm-bench on cuda (fp32, tf32);
 # 5. PyTorch's figures for the same things (scripts/peers/torch_gpu_bench.py) when torch sees the GPU.
 #
@@ -168,7 +168,7 @@ json_number() { # $1 = key, $2 = file: the number after "key": (nothing for null
 }
 
 # ---- 4. training, synthetic, GEMM -----------------------------------------------------------------------
-section "train: mlp, 300 steps, cpu against cuda"
+section "train: mlp and cnn, 300 steps, cpu against cuda"
 data_dir=""
 for d in "${HVD4J_DATA_DIR:-}" "$HOME/.hvd4j/data/fashion-mnist" /usr/share/datasets/fashion-mnist; do
     if [[ -n "$d" && -d "$d" ]] && compgen -G "$d/train-images-idx3-ubyte*" > /dev/null; then
@@ -186,38 +186,40 @@ else
     train() { # $1 = name, then train's options
         local name="$1"
         shift
-        timeout 600 "$hvdrun" train --model mlp --steps 300 --seed 1 --no-download --data-dir "$data_dir" \
+        timeout 600 "$hvdrun" train --model "$model" --steps 300 --seed 1 --no-download --data-dir "$data_dir" \
             --summary-json "$out/train-$name.json" "$@" > "$out/train-$name.log" 2>&1
     }
-    if ! train cpu --device cpu; then
-        tail -20 "$out/train-cpu.log" >&2
-        fail "train mlp on cpu (see $out/train-cpu.log)"
-    else
-        for precision in fp32 tf32; do
-            if ! train "cuda-$precision" --device cuda --precision "$precision"; then
-                tail -20 "$out/train-cuda-$precision.log" >&2
-                fail "train mlp on cuda, $precision (see $out/train-cuda-$precision.log)"
-                continue
-            fi
-            cl="$(json_number test_loss "$out/train-cpu.json")"
-            ca="$(json_number test_accuracy "$out/train-cpu.json")"
-            gl="$(json_number test_loss "$out/train-cuda-$precision.json")"
-            ga="$(json_number test_accuracy "$out/train-cuda-$precision.json")"
-            cs="$(json_number samples_per_s "$out/train-cpu.json")"
-            gs="$(json_number samples_per_s "$out/train-cuda-$precision.json")"
-            echo "  cpu:  test loss $cl, accuracy $ca, $cs samples/s"
-            echo "  cuda ($precision): test loss $gl, accuracy $ga, $gs samples/s"
-            # same seed and data order: only the summation order (and TF32's rounding) differs
-            if [[ -n "$cl" && -n "$gl" && -n "$ca" && -n "$ga" ]] && awk -v a="$cl" -v b="$gl" -v x="$ca" -v y="$ga" \
-                    -v p="$precision" 'BEGIN { tl = (p == "fp32" ? 0.03 : 0.06); d = a - b; if (d < 0) d = -d;
-                        e = x - y; if (e < 0) e = -e;
-                        exit !(d <= tl * (a > 1 ? a : 1) && e <= 0.015) }'; then
-                pass "train mlp: cuda $precision matches cpu (loss $gl vs $cl, accuracy $ga vs $ca)"
-            else
-                fail "train mlp: cuda $precision differs from cpu (loss $gl vs $cl, accuracy $ga vs $ca)"
-            fi
-        done
-    fi
+    for model in mlp cnn; do
+        if ! train "$model-cpu" --device cpu; then
+            tail -20 "$out/train-$model-cpu.log" >&2
+            fail "train $model on cpu (see $out/train-$model-cpu.log)"
+        else
+            for precision in fp32 tf32; do
+                if ! train "$model-cuda-$precision" --device cuda --precision "$precision"; then
+                    tail -20 "$out/train-$model-cuda-$precision.log" >&2
+                    fail "train $model on cuda, $precision (see $out/train-$model-cuda-$precision.log)"
+                    continue
+                fi
+                cl="$(json_number test_loss "$out/train-$model-cpu.json")"
+                ca="$(json_number test_accuracy "$out/train-$model-cpu.json")"
+                gl="$(json_number test_loss "$out/train-$model-cuda-$precision.json")"
+                ga="$(json_number test_accuracy "$out/train-$model-cuda-$precision.json")"
+                cs="$(json_number samples_per_s "$out/train-$model-cpu.json")"
+                gs="$(json_number samples_per_s "$out/train-$model-cuda-$precision.json")"
+                echo "  cpu:  test loss $cl, accuracy $ca, $cs samples/s"
+                echo "  cuda ($precision): test loss $gl, accuracy $ga, $gs samples/s"
+                # same seed and data order: only the summation order (and TF32's rounding) differs
+                if [[ -n "$cl" && -n "$gl" && -n "$ca" && -n "$ga" ]] && awk -v a="$cl" -v b="$gl" -v x="$ca" -v y="$ga" \
+                        -v p="$precision" 'BEGIN { tl = (p == "fp32" ? 0.03 : 0.06); d = a - b; if (d < 0) d = -d;
+                            e = x - y; if (e < 0) e = -e;
+                            exit !(d <= tl * (a > 1 ? a : 1) && e <= 0.015) }'; then
+                    pass "train $model: cuda $precision matches cpu (loss $gl vs $cl, accuracy $ga vs $ca)"
+                else
+                    fail "train $model: cuda $precision differs from cpu (loss $gl vs $cl, accuracy $ga vs $ca)"
+                fi
+            done
+        fi
+    done
 fi
 
 section "synthetic: mlp and cnn on cuda"

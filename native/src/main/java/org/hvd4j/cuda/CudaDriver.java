@@ -122,7 +122,8 @@ public interface CudaDriver extends AutoCloseable {
 
     /**
      * Whether float32 GEMMs may use TF32 tensor cores ({@code CUBLAS_TF32_TENSOR_OP_MATH}); off means
-     * exact float32 ({@code CUBLAS_PEDANTIC_MATH}). The emulation always computes exact float32,
+     * {@code CUBLAS_DEFAULT_MATH}: exact float32 for SGEMM, tensor cores still used for 16-bit
+     * {@link #gemmEx16} inputs. The emulation always computes exact float32,
      * which both settings allow.
      */
     void setTf32(boolean allowed);

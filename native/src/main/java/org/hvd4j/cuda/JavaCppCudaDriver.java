@@ -682,8 +682,10 @@ public final class JavaCppCudaDriver implements CudaDriver {
         enter("cublasSetMathMode");
         synchronized (blasLock) {
             checkOpen("cublasSetMathMode");
+            // DEFAULT_MATH is exact float32 for SGEMM but keeps tensor cores for 16-bit GemmEx inputs;
+            // PEDANTIC_MATH would also take them away from the bf16/fp16 GEMMs
             CudaErrors.checkBlas(cublas.cublasSetMathMode(blas, allowed ? cublas.CUBLAS_TF32_TENSOR_OP_MATH
-                    : cublas.CUBLAS_PEDANTIC_MATH), "cublasSetMathMode", allowed ? "TF32" : "pedantic float32");
+                    : cublas.CUBLAS_DEFAULT_MATH), "cublasSetMathMode", allowed ? "TF32" : "default (exact float32)");
         }
     }
 

@@ -7,7 +7,7 @@ import java.util.Locale;
  * master weights and optimizer state stay float32 in every mode.
  */
 public enum CudaPrecision {
-    /** Exact float32 ({@code CUBLAS_PEDANTIC_MATH}). */
+    /** Exact float32 ({@code CUBLAS_DEFAULT_MATH}, no TF32). */
     FP32,
     /** float32 storage, TF32 tensor cores allowed (the default, as PyTorch's cuDNN convolutions). */
     TF32,

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 /**
  * The backend contract on a real GPU (cuda:0, exact float32 GEMMs so that the CPU tolerances
  * apply): the PTX kernels and cuBLAS against the CPU backend. Skipped, not failed, where no GPU
- * can be opened; {@code scripts/gpu-check.sh} runs it on GPU machines.
+ * can be opened, failed with {@code -Dhvd4j.gpu=true} ({@code scripts/gpu-check.sh} on GPU machines).
  */
 class CudaGpuContractTest extends BackendContractTest {
     private static CudaBackend backend;
@@ -37,6 +37,9 @@ class CudaGpuContractTest extends BackendContractTest {
 
     @Override
     protected Backend backend() {
+        if (backend == null && Boolean.getBoolean("hvd4j.gpu")) { // scripts/gpu-check.sh: a GPU is expected
+            throw new AssertionError("-Dhvd4j.gpu=true but no GPU could be opened: " + unavailable);
+        }
         Assumptions.assumeTrue(backend != null, () -> "no GPU: " + unavailable);
         return backend;
     }
