@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.function.Supplier;
 import org.hvd4j.allreduce.Reduction;
 import org.hvd4j.allreduce.comm.CommunicatorException;
+import org.hvd4j.allreduce.comm.DeviceCommunicator;
 import org.hvd4j.allreduce.rendezvous.RendezvousClient;
 import org.hvd4j.cuda.CudaException;
 import org.hvd4j.cuda.CudaUnavailableException;
@@ -26,9 +27,12 @@ import org.hvd4j.tensor.DType;
  * deterministic for a given size, rank count and topology, but a tensor reduced inside a fusion
  * buffer need not get the bits it gets alone.
  *
+ * <p>The runtime creates one at the first allreduce or broadcast of CUDA tensors on a real GPU
+ * (see {@link DeviceCommunicator}); the allreduce of pieces it inherits ignores the pieces.
+ *
  * <p>Thread-safe: calls are serialised, and {@link #abort} may come from any thread.
  */
-public final class NcclCommunicator implements AutoCloseable {
+public final class NcclCommunicator implements DeviceCommunicator {
     /** The rendezvous key under which rank 0 publishes the unique id unless told otherwise. */
     public static final String DEFAULT_KEY = "nccl/unique-id";
 
