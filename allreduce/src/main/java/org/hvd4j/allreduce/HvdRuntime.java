@@ -86,6 +86,20 @@ public final class HvdRuntime implements AutoCloseable {
     }
 
     /**
+     * How allreduce and broadcast of CUDA tensors run ({@code HVD4J_DEVICE_COLLECTIVES}): on the
+     * device through {@code nccl} or {@code staged(<transport>)}, or {@code host} (copied to the
+     * host per tensor); {@code auto (not started)} before the first of them, which decides.
+     */
+    public String deviceCollectives() {
+        return node.engine().deviceCollectives();
+    }
+
+    /** Allreduces and broadcasts this rank has run on the device path so far (diagnostics, tests). */
+    public long deviceCollectivesRun() {
+        return node.engine().deviceCollectivesRun();
+    }
+
+    /**
      * The data plane, for benchmarks and transport tests: its collectives bypass negotiation, so
      * every rank must call the same ones in the same order and with the same sizes.
      */

@@ -81,7 +81,7 @@ public final class Bootstrap {
         Coordinator coordinator = new Coordinator(new ControlLink[] {pair[1]}, new String[] {"rank 0"}, rc);
         resources.add(coordinator);
         Communicator comm = new SoloCommunicator();
-        Engine engine = new Engine(0, comm, pair[0], rc, timeline);
+        Engine engine = new Engine(0, comm, pair[0], rc, timeline, null);
         return new Node(RankInfo.single(), comm, engine, resources);
     }
 
@@ -140,7 +140,7 @@ public final class Bootstrap {
         }
         Communicator comm = transport(place, names);
         resources.add(comm);
-        Engine engine = new Engine(rank, comm, link, rc, timeline);
+        Engine engine = new Engine(rank, comm, link, rc, timeline, kv);
         resources.remove(comm);
         kv.add("ready", 1);
         kv.waitCount("ready", size, timeout);

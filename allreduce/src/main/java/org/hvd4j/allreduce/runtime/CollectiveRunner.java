@@ -12,6 +12,11 @@ import org.hvd4j.tensor.DType;
  * Executes one response on this rank's communicator: stages the payloads where needed, applies
  * the scale factors, runs the collective and hands back the outcomes. A null entry means this
  * rank has joined and contributes zeros (allreduce, reducescatter) or nothing.
+ *
+ * <p>Allreduce and broadcast of CUDA tensors ({@link Response#onDevice}) go to the device path,
+ * {@link DeviceCollectives}, where it {@linkplain DeviceCollectives#handles handles} them; every
+ * other collective of a CUDA tensor copies it to the host and back, as host memory is reduced
+ * here.
  */
 final class CollectiveRunner {
     /** Tensors of at least this many bytes are reduced in place even inside a fused response. */
@@ -19,16 +24,21 @@ final class CollectiveRunner {
 
     private final Communicator comm;
     private final FusionBuffer fusion;
+    private final DeviceCollectives devices;
     private final Timeline timeline;
 
-    CollectiveRunner(Communicator comm, FusionBuffer fusion, Timeline timeline) {
+    CollectiveRunner(Communicator comm, FusionBuffer fusion, DeviceCollectives devices, Timeline timeline) {
         this.comm = comm;
         this.fusion = fusion;
+        this.devices = devices;
         this.timeline = timeline;
     }
 
     /** Runs {@code r}; {@code entries[i]} belongs to {@code r.names().get(i)}. */
     Outcome[] run(Response r, Entry[] entries) {
+        if (DeviceCollectives.handles(r)) {
+            return onDevice(r, entries);
+        }
         return switch (r.kind()) {
             case ALLREDUCE -> allreduce(r, entries);
             case BROADCAST -> one(broadcast(r, entries[0]));
@@ -45,6 +55,21 @@ final class CollectiveRunner {
 
     private static Outcome[] one(Outcome o) {
         return new Outcome[] {o};
+    }
+
+    private Outcome[] onDevice(Response r, Entry[] entries) {
+        Payload[] ps = new Payload[entries.length];
+        for (int i = 0; i < ps.length; i++) {
+            ps[i] = entries[i] == null ? null : entries[i].payload();
+        }
+        if (r.kind() == OpKind.BROADCAST) {
+            phase(r.names(), "DEVICE_BROADCAST", () -> devices.broadcast(r, ps[0]));
+            return one(Outcome.done());
+        }
+        phase(r.names(), "DEVICE_ALLREDUCE", () -> devices.allreduce(r, ps));
+        Outcome[] out = new Outcome[ps.length];
+        java.util.Arrays.fill(out, Outcome.done());
+        return out;
     }
 
     private Outcome[] allreduce(Response r, Entry[] entries) {

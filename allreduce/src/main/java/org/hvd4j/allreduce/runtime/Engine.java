@@ -8,8 +8,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.hvd4j.allreduce.HvdException;
 import org.hvd4j.allreduce.comm.Communicator;
-import org.hvd4j.allreduce.comm.CommunicatorException;
 import org.hvd4j.allreduce.net.Sockets;
+import org.hvd4j.allreduce.rendezvous.RendezvousClient;
 
 /**
  * One rank's side of the runtime (Horovod's background thread). Callers {@link #submit} a
@@ -17,6 +17,10 @@ import org.hvd4j.allreduce.net.Sockets;
  * request straight to the coordinator, so negotiation starts while the backward pass goes on.
  * The engine thread receives the coordinator's response lists and executes them in order on the
  * communicator, completing each entry's future.
+ *
+ * <p>Allreduce and broadcast of CUDA tensors are marked {@link Request#onDevice} here, at
+ * submission, and run on the device path ({@code DeviceCollectives}) unless
+ * {@code HVD4J_DEVICE_COLLECTIVES=host}.
  *
  * <p>Failure: any error of the communicator or of the control link stops the engine; every entry
  * in flight and every later submission fails with the reason (an {@link HvdException}). The
@@ -28,17 +32,23 @@ public final class Engine implements AutoCloseable {
     private final ControlLink link;
     private final Timeline timeline;
     private final CollectiveRunner runner;
+    private final DeviceCollectives devices;
     private final Map<String, Entry> table = new ConcurrentHashMap<>();
     private final Object lock = new Object();
     private final Thread thread;
     private volatile String stopped;
 
-    Engine(int rank, Communicator comm, ControlLink link, RuntimeConfig cfg, Timeline timeline) {
+    /**
+     * @param kv the rendezvous client, through which the device collectives exchange NCCL's
+     *           unique id; null for a single process
+     */
+    Engine(int rank, Communicator comm, ControlLink link, RuntimeConfig cfg, Timeline timeline, RendezvousClient kv) {
         this.rank = rank;
         this.comm = comm;
         this.link = link;
         this.timeline = timeline;
-        this.runner = new CollectiveRunner(comm, new FusionBuffer(comm, cfg.fusionThresholdBytes()), timeline);
+        this.devices = new DeviceCollectives(cfg.deviceCollectives(), comm, kv, cfg.startTimeout());
+        this.runner = new CollectiveRunner(comm, new FusionBuffer(comm, cfg.fusionThresholdBytes()), devices, timeline);
         this.thread = Sockets.daemon(this::run, "hvd4j-engine-" + rank);
         this.thread.start();
     }
@@ -60,6 +70,7 @@ public final class Engine implements AutoCloseable {
         synchronized (lock) {
             for (int i = 0; i < requests.size(); i++) {
                 Request request = requests.get(i);
+                request = request.withOnDevice(devices.onDevice(request.kind(), payloads.get(i)));
                 CompletableFuture<Outcome> f = new CompletableFuture<>();
                 futures.add(f);
                 if (stopped != null) {
@@ -130,7 +141,11 @@ public final class Engine implements AutoCloseable {
         } catch (IOException e) {
             stop("lost the control connection to the coordinator (rank 0): " + e.getMessage()
                     + "; rank 0 probably failed: look at its output for the first error", true);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // an Error too (a native library that fails to link, an assertion): else the thread
+            // would end silently and every handle in flight would wait forever
+            System.getLogger("org.hvd4j.allreduce").log(System.Logger.Level.ERROR, "the engine of rank " + rank
+                    + " failed", e);
             stop("the engine of rank " + rank + " failed: " + e, true);
         }
     }
@@ -179,7 +194,9 @@ public final class Engine implements AutoCloseable {
                             entries[i].future().complete(out[i]);
                         }
                     }
-                } catch (CommunicatorException | IllegalArgumentException | IllegalStateException e) {
+                } catch (RuntimeException | Error e) {
+                    // any failure (a CUDA error of the device path too): the entries taken above are no
+                    // longer in the table, so they are failed here, or their handles would wait forever
                     HvdException failure = new HvdException(r.kind().label() + " of " + r.names() + " failed on rank " + rank
                             + ": " + e.getMessage(), e);
                     for (Entry en : entries) {
@@ -215,6 +232,7 @@ public final class Engine implements AutoCloseable {
             table.clear();
         }
         if (abort) {
+            devices.abort(stopped);
             comm.abort(stopped);
         }
         for (Entry e : left) {
@@ -223,9 +241,33 @@ public final class Engine implements AutoCloseable {
         link.close();
     }
 
+    /**
+     * How allreduce and broadcast of CUDA tensors run: {@code host}, {@code nccl},
+     * {@code staged(shm)}, ... or, before the first of them, {@code auto (not started)}.
+     */
+    public String deviceCollectives() {
+        return devices.describe();
+    }
+
+    /** Collectives this rank has run on the device path so far. */
+    public long deviceCollectivesRun() {
+        return devices.executed();
+    }
+
     @Override
     public void close() {
         stop("Horovod has been shut down on rank " + rank, false);
         thread.interrupt();
+        try {
+            if (Thread.currentThread() != thread) {
+                thread.join(1000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            devices.abort("Horovod has been shut down on rank " + rank); // the engine is stuck in a collective
+        }
+        devices.close();
     }
 }

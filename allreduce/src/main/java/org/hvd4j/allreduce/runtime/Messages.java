@@ -14,7 +14,7 @@ import java.util.List;
  * plus whether it asks to shut down) and the coordinator's {@code ResponseList}.
  */
 final class Messages {
-    private static final int VERSION = 1;
+    private static final int VERSION = 2; // 2: requests and responses carry onDevice
 
     private Messages() {
     }

@@ -15,13 +15,13 @@ import org.hvd4j.allreduce.Reduction;
  *
  * <p>Requests are matched by tensor name. A name is <em>ready</em> when every rank has submitted
  * it or has joined; it is then checked for consistency across ranks (collective, type, shape,
- * reduction, root, scale factors) and becomes a response, or an ERROR response naming the ranks
+ * reduction, root, scale factors, location) and becomes a response, or an ERROR response naming the ranks
  * and what they disagree on. Responses come out in the order their names became ready, which is
  * the order every rank executes them in — so ranks may submit in different orders.
  *
- * <p><b>Fusion.</b> {@link #takeResponses} merges ready allreduces of the same type, reduction and
- * scale factors into one response of at most {@code fusionThreshold} bytes (0 disables fusion),
- * looking past responses that do not fit.
+ * <p><b>Fusion.</b> {@link #takeResponses} merges ready allreduces of the same type, reduction,
+ * scale factors and location (host or device) into one response of at most
+ * {@code fusionThreshold} bytes (0 disables fusion), looking past responses that do not fit.
  */
 final class Negotiation {
     /** What is known about one name that is not ready yet. */
@@ -133,14 +133,14 @@ final class Negotiation {
                 }
             }
             out.add(new Response(OpKind.ALLREDUCE, List.copyOf(names), first.dtype(), first.op(), first.prescale(),
-                    first.postscale(), -1, shapes.toArray(new int[0][]), new int[0][], null, -1));
+                    first.postscale(), -1, shapes.toArray(new int[0][]), new int[0][], null, -1, first.onDevice()));
         }
         ready.clear();
         return out;
     }
 
     private static boolean fusible(Response a, Response b) {
-        return b.kind() == OpKind.ALLREDUCE && a.dtype() == b.dtype() && a.op() == b.op()
+        return b.kind() == OpKind.ALLREDUCE && a.dtype() == b.dtype() && a.op() == b.op() && a.onDevice() == b.onDevice()
                 && Double.compare(a.prescale(), b.prescale()) == 0 && Double.compare(a.postscale(), b.postscale()) == 0;
     }
 
@@ -193,7 +193,7 @@ final class Negotiation {
             }
         }
         return new Response(ref.kind(), List.of(name), ref.dtype(), op, ref.prescale(), post, ref.root(),
-                new int[][] {ref.shape()}, dims, null, -1);
+                new int[][] {ref.shape()}, dims, null, -1, ref.onDevice());
     }
 
     private static boolean supportsJoin(OpKind k) {

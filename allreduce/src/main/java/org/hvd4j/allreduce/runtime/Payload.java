@@ -26,6 +26,11 @@ public interface Payload {
     /** Copies {@code count} elements from {@code src[srcPos, ...)} to elements {@code [offset, ...)}. */
     void copyIn(ByteBuffer src, int srcPos, int offset, int count);
 
+    /** The tensor behind this payload, or null for a host buffer (the device path needs the tensor itself). */
+    default Tensor tensor() {
+        return null;
+    }
+
     /** A tensor's storage, through its backend. */
     static Payload of(Tensor t) {
         t.checkLive();
@@ -53,6 +58,11 @@ public interface Payload {
             @Override
             public void copyIn(ByteBuffer src, int srcPos, int offset, int count) {
                 t.backend().copyFromHost(src, srcPos, t, offset, count);
+            }
+
+            @Override
+            public Tensor tensor() {
+                return t;
             }
         };
     }

@@ -18,6 +18,13 @@ final class RequestChecks {
         if (e == null) {
             e = differ(name, byRank, "data type", r -> r.dtype().toString());
         }
+        if (e == null) {
+            e = differ(name, byRank, "tensor location", r -> r.onDevice() ? "a CUDA tensor (device path)" : "host memory");
+            if (e != null) {
+                e += " (a collective runs either on the device or on the host on every rank: pass tensors of the same "
+                        + "device everywhere, and set HVD4J_DEVICE_COLLECTIVES alike on every rank)";
+            }
+        }
         if (e != null) {
             return e;
         }

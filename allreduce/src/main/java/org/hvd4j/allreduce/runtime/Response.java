@@ -25,9 +25,17 @@ import org.hvd4j.tensor.DType;
  *                  rank's send splits; otherwise empty
  * @param message   ERROR / ABORT / SHUTDOWN: the text every rank reports
  * @param lastJoined JOIN: the rank that joined last
+ * @param onDevice  the tensors are CUDA tensors on every rank that submitted them: allreduce and
+ *                  broadcast run on the device path (joined ranks contribute from the device too)
  */
 public record Response(OpKind kind, List<String> names, DType dtype, Reduction op, double prescale, double postscale,
-                       int root, int[][] shapes, int[][] rankDims, String message, int lastJoined) {
+                       int root, int[][] shapes, int[][] rankDims, String message, int lastJoined, boolean onDevice) {
+
+    /** A response for host memory. */
+    public Response(OpKind kind, List<String> names, DType dtype, Reduction op, double prescale, double postscale,
+                    int root, int[][] shapes, int[][] rankDims, String message, int lastJoined) {
+        this(kind, names, dtype, op, prescale, postscale, root, shapes, rankDims, message, lastJoined, false);
+    }
 
     /** A response that only carries a message (ERROR for {@code names}, SHUTDOWN, ABORT). */
     static Response message(OpKind kind, List<String> names, String message) {
@@ -63,6 +71,7 @@ public record Response(OpKind kind, List<String> names, DType dtype, Reduction o
             out.write(m);
         }
         out.writeInt(lastJoined);
+        out.writeBoolean(onDevice);
     }
 
     static Response read(DataInputStream in) throws IOException {
@@ -92,11 +101,13 @@ public record Response(OpKind kind, List<String> names, DType dtype, Reduction o
             in.readFully(m);
             message = new String(m, StandardCharsets.UTF_8);
         }
-        return new Response(kind, List.copyOf(names), dtype, op, pre, post, root, shapes, dims, message, in.readInt());
+        int lastJoined = in.readInt();
+        return new Response(kind, List.copyOf(names), dtype, op, pre, post, root, shapes, dims, message, lastJoined,
+                in.readBoolean());
     }
 
     @Override
     public String toString() {
-        return kind.label() + " " + names + (message != null ? ": " + message : "");
+        return kind.label() + " " + names + (onDevice ? " on the device" : "") + (message != null ? ": " + message : "");
     }
 }

@@ -19,10 +19,14 @@ import java.util.Map;
  * @param startTimeout          {@code HVD4J_START_TIMEOUT}: seconds to wait for the rendezvous and the peers (30)
  * @param tcpBlockBytes         {@code HVD4J_TCP_BLOCK_BYTES}: pipelining block of the TCP ring
  * @param shmSlotBytes          {@code HVD4J_SHM_SLOT_BYTES}: bytes per shared-memory round slot
+ * @param deviceCollectives     {@code HVD4J_DEVICE_COLLECTIVES}: how allreduce and broadcast of CUDA tensors run —
+ *                              {@code auto} (NCCL on a real GPU when every rank can use it, else staged),
+ *                              {@code nccl}, {@code staged} (the device path over the host transport) or
+ *                              {@code host} (each tensor copied to the host and reduced there) (auto)
  */
 public record RuntimeConfig(long fusionThresholdBytes, double cycleTimeMs, double stallWarnSeconds,
                             double stallShutdownSeconds, Path timeline, String transport, Duration startTimeout,
-                            int tcpBlockBytes, int shmSlotBytes) {
+                            int tcpBlockBytes, int shmSlotBytes, String deviceCollectives) {
 
     public static final long DEFAULT_FUSION_THRESHOLD = 64L << 20;
     public static final int DEFAULT_TCP_BLOCK = 256 << 10;
@@ -40,6 +44,8 @@ public record RuntimeConfig(long fusionThresholdBytes, double cycleTimeMs, doubl
                 + tcpBlockBytes);
         check(shmSlotBytes >= 4096 && shmSlotBytes % 4096 == 0, "HVD4J_SHM_SLOT_BYTES must be a multiple of 4096, got "
                 + shmSlotBytes);
+        check(Map.of("auto", 1, "nccl", 1, "staged", 1, "host", 1).containsKey(deviceCollectives),
+                "HVD4J_DEVICE_COLLECTIVES must be auto, nccl, staged or host, got '" + deviceCollectives + "'");
     }
 
     /** The defaults. */
@@ -60,31 +66,38 @@ public record RuntimeConfig(long fusionThresholdBytes, double cycleTimeMs, doubl
                 env.getOrDefault("HVD4J_TRANSPORT", "auto").trim().toLowerCase(Locale.ROOT),
                 Duration.ofMillis((long) (1000 * number(env, "HVD4J_START_TIMEOUT", 30))),
                 (int) number(env, "HVD4J_TCP_BLOCK_BYTES", DEFAULT_TCP_BLOCK),
-                (int) number(env, "HVD4J_SHM_SLOT_BYTES", DEFAULT_SHM_SLOT));
+                (int) number(env, "HVD4J_SHM_SLOT_BYTES", DEFAULT_SHM_SLOT),
+                env.getOrDefault("HVD4J_DEVICE_COLLECTIVES", "auto").trim().toLowerCase(Locale.ROOT));
     }
 
     /** A copy with another transport (tests and benchmarks). */
     public RuntimeConfig withTransport(String t) {
         return new RuntimeConfig(fusionThresholdBytes, cycleTimeMs, stallWarnSeconds, stallShutdownSeconds, timeline, t,
-                startTimeout, tcpBlockBytes, shmSlotBytes);
+                startTimeout, tcpBlockBytes, shmSlotBytes, deviceCollectives);
+    }
+
+    /** A copy with another {@code HVD4J_DEVICE_COLLECTIVES} (tests). */
+    public RuntimeConfig withDeviceCollectives(String mode) {
+        return new RuntimeConfig(fusionThresholdBytes, cycleTimeMs, stallWarnSeconds, stallShutdownSeconds, timeline,
+                transport, startTimeout, tcpBlockBytes, shmSlotBytes, mode);
     }
 
     /** A copy with another fusion threshold. */
     public RuntimeConfig withFusionThreshold(long bytes) {
         return new RuntimeConfig(bytes, cycleTimeMs, stallWarnSeconds, stallShutdownSeconds, timeline, transport,
-                startTimeout, tcpBlockBytes, shmSlotBytes);
+                startTimeout, tcpBlockBytes, shmSlotBytes, deviceCollectives);
     }
 
     /** A copy with other stall times. */
     public RuntimeConfig withStall(double warnSeconds, double shutdownSeconds) {
         return new RuntimeConfig(fusionThresholdBytes, cycleTimeMs, warnSeconds, shutdownSeconds, timeline, transport,
-                startTimeout, tcpBlockBytes, shmSlotBytes);
+                startTimeout, tcpBlockBytes, shmSlotBytes, deviceCollectives);
     }
 
     /** A copy writing a timeline to {@code file}. */
     public RuntimeConfig withTimeline(Path file) {
         return new RuntimeConfig(fusionThresholdBytes, cycleTimeMs, stallWarnSeconds, stallShutdownSeconds, file, transport,
-                startTimeout, tcpBlockBytes, shmSlotBytes);
+                startTimeout, tcpBlockBytes, shmSlotBytes, deviceCollectives);
     }
 
     private static double number(Map<String, String> env, String name, double dflt) {

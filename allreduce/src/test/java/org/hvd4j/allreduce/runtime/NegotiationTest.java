@@ -184,4 +184,56 @@ class NegotiationTest {
         assertEquals(5, back.rankDims()[0][1]);
         assertEquals("héllo", back.message());
     }
+    private static Request onDevice(int rank, String name, int... shape) {
+        return allreduce(rank, name, shape).withOnDevice(true);
+    }
+
+    @Test
+    void ranksThatDisagreeOnTheLocationGetAnErrorNamingThem() {
+        Negotiation n = new Negotiation(3, 0);
+        n.add(onDevice(0, "g", 4), 0);
+        n.add(onDevice(1, "g", 4), 0);
+        n.add(allreduce(2, "g", 4), 0);
+        Response r = n.takeResponses().get(0);
+        assertEquals(OpKind.ERROR, r.kind());
+        assertTrue(r.message().startsWith("Mismatched tensor location for 'g': rank 0 has a CUDA tensor (device path), "
+                + "rank 1 has a CUDA tensor (device path), rank 2 has host memory"), r.message());
+        assertTrue(r.message().contains("HVD4J_DEVICE_COLLECTIVES"), r.message());
+    }
+
+    @Test
+    void theLocationTravelsInTheResponseAndHostAndDeviceTensorsAreNeverFused() {
+        Negotiation n = new Negotiation(2, 1 << 20);
+        n.add(onDevice(0, "d1", 4), 0);
+        n.add(onDevice(1, "d1", 4), 0);
+        n.add(allreduce(0, "h", 4), 0);
+        n.add(allreduce(1, "h", 4), 0);
+        n.add(onDevice(0, "d2", 4), 0);
+        n.add(onDevice(1, "d2", 4), 0);
+        List<Response> out = n.takeResponses();
+        assertEquals(List.of(List.of("d1", "d2"), List.of("h")), out.stream().map(Response::names).toList());
+        assertTrue(out.get(0).onDevice());
+        assertFalse(out.get(1).onDevice());
+    }
+
+    @Test
+    void aJoinedRankFollowsTheContributorsLocation() {
+        Negotiation n = new Negotiation(2, 0);
+        n.add(new Request(1, Hvd4jNames.JOIN, OpKind.JOIN, DType.UINT8, new int[0], Reduction.SUM, -1, 1, 1, new int[0]), 0);
+        n.add(onDevice(0, "g", 3), 0);
+        Response r = n.takeResponses().get(0);
+        assertEquals(OpKind.ALLREDUCE, r.kind());
+        assertTrue(r.onDevice());
+    }
+
+    @Test
+    void theLocationRoundTripsOnTheWire() throws Exception {
+        Request q = onDevice(1, "g", 4);
+        Messages.RequestList l = Messages.decodeRequests(Messages.encodeRequests(new Messages.RequestList(1, List.of(q), false)));
+        assertEquals(q, l.requests().get(0));
+        assertTrue(l.requests().get(0).onDevice());
+        Response r = new Response(OpKind.BROADCAST, List.of("p"), DType.FLOAT32, Reduction.SUM, 1, 1, 1,
+                new int[][] {{4}}, new int[0][], null, -1, true);
+        assertTrue(Messages.decodeResponses(Messages.encodeResponses(List.of(r))).get(0).onDevice());
+    }
 }
