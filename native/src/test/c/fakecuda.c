@@ -615,6 +615,35 @@ CUresult cuLaunchKernel(Func* f, unsigned gx, unsigned gy, unsigned gz, unsigned
         mask[1] = (unsigned int) (seed >> 32);
         memcpy(&mask[2], &p, 4);
         mask[3] = (unsigned int) n;
+    } else if (strcmp(f->name, "hvd_pack_f32") == 0 || strcmp(f->name, "hvd_unpack_f32") == 0) {
+        /* pack (srcs, offsets, count, dst, scale): dst[offsets[t] + i] = srcs[t][i] * scale; unpack (src, dsts,
+           offsets, count, scale): dsts[t][i] = src[offsets[t] + i] * scale; as fusion.cu, with every address checked */
+        int pack = f->name[4] == 'p';
+        const unsigned long long* addrs = PARAM(const unsigned long long*, pack ? 0 : 1);
+        const long long* offsets = PARAM(const long long*, pack ? 1 : 2);
+        int count = PARAM(int, pack ? 2 : 3);
+        float* fused = PARAM(float*, pack ? 3 : 0);
+        float k = PARAM(float, 4);
+        if (count < 0 || !fakecuda_device_range((uintptr_t) addrs, (size_t) count * 8)
+                || !fakecuda_device_range((uintptr_t) offsets, (size_t) (count + 1) * 8)) {
+            return 700;
+        }
+        for (int t = 0; t < count; t++) {
+            long long off = offsets[t];
+            long long len = offsets[t + 1] - off;
+            float* one = (float*) (uintptr_t) addrs[t];
+            if (off < 0 || len < 0 || (len > 0 && (!fakecuda_device_range((uintptr_t) one, (size_t) len * 4)
+                    || !fakecuda_device_range((uintptr_t) (fused + off), (size_t) len * 4)))) {
+                return 700;
+            }
+            for (long long i = 0; i < len; i++) {
+                if (pack) {
+                    fused[off + i] = one[i] * k;
+                } else {
+                    one[i] = fused[off + i] * k;
+                }
+            }
+        }
     } else {
         return CUDA_ERROR_NOT_FOUND;
     }
