@@ -91,20 +91,37 @@ class EmulatedCudaTrainTest {
         }
     }
 
+    /**
+     * 2 ranks on the emulated device average their gradients on the device path (the staged device
+     * communicator, chosen automatically: the emulated driver cannot run NCCL) and end with the
+     * CPU's weights; with {@code HVD4J_DEVICE_COLLECTIVES=host} (each gradient copied to the host
+     * and reduced there) the weights are the same bits, since the staged path reduces the same
+     * pieces on the same host transport.
+     */
     @Test
     void twoRanksOnEmulatedCudaAverageDeviceGradientsAsOnCpu(@TempDir Path dir) throws Exception {
         Assumptions.assumeTrue(Files.isDirectory(Path.of("/usr/share/datasets/fashion-mnist")),
                 "dataset-fashion-mnist not installed");
         Path cpu = dir.resolve("cpu.h5");
         Path emu = dir.resolve("emulated.h5");
-        for (String[] run : new String[][] {{"cpu", cpu.toString()}, {"emulated-cuda", emu.toString()}}) {
-            org.hvd4j.allreduce.ProcessJob.Result r = org.hvd4j.allreduce.ProcessJob.run(2, 1, Map.of(),
-                    java.time.Duration.ofSeconds(240), Train.class.getName(), "--model", "mlp", "--steps", "20",
-                    "--no-shuffle", "--no-download", "--device", run[0], "--save", run[1]);
+        Path staged = dir.resolve("emulated-host-staged.h5");
+        String[][] runs = {{"cpu", cpu.toString(), "auto"}, {"emulated-cuda", emu.toString(), "auto"},
+            {"emulated-cuda", staged.toString(), "host"}};
+        String deviceLine = "hvd4j: device collectives: allreduce and broadcast of CUDA tensors run on the device "
+                + "through staged(shm)";
+        for (String[] run : runs) {
+            org.hvd4j.allreduce.ProcessJob.Result r = org.hvd4j.allreduce.ProcessJob.run(2, 1,
+                    Map.of("HVD4J_DEVICE_COLLECTIVES", run[2]), java.time.Duration.ofSeconds(240), Train.class.getName(),
+                    "--model", "mlp", "--steps", "20", "--no-shuffle", "--no-download", "--device", run[0],
+                    "--save", run[1]);
             assertTrue(r.allSucceeded(), r.describe());
+            boolean device = run[0].equals("emulated-cuda") && run[2].equals("auto");
+            assertEquals(device, r.output()[0].contains(deviceLine), "device path used: " + device + r.describe());
         }
         double diff = maxRelativeDifference(weights(cpu), weights(emu));
         assertTrue(diff <= RTOL, "2 ranks: weights differ by " + diff + " relative after 20 steps");
+        assertEquals(0.0, maxRelativeDifference(weights(staged), weights(emu)),
+                "the device path and the host staging path give the same bits");
     }
 
     @Test
