@@ -12,10 +12,11 @@ import org.hvd4j.tensor.cuda.CudaBackend;
 /**
  * The runtime's device path over the real JavaCPP binding, in a child JVM whose dynamic linker
  * finds the fake CUDA and NCCL libraries first ({@code nccl.DevicePathOverFakeNcclTest}): one
- * process, so {@code auto} picks NCCL (the driver is "cuda" and NCCL loads). The fake libcuda
+ * process with {@code HVD4J_DEVICE_COLLECTIVES=nccl} (the driver is "cuda" and NCCL loads). The fake libcuda
  * runs the kernels used here (hvd_scale_f32, hvd_pack_f32, hvd_unpack_f32) on host memory and
  * the fake NCCL of one rank is the identity, so the values show the scales applied around the
- * NCCL call, in place and fused. Exit 0 and "ALL PASSED" when it passes.
+ * NCCL call, in place and fused. Argument: the device communicator expected ({@code nccl}, or
+ * {@code staged(solo)} under {@code auto}). Exit 0 and "ALL PASSED" when it passes.
  */
 public final class DeviceFakeNcclScenario {
     private DeviceFakeNcclScenario() {
@@ -47,7 +48,7 @@ public final class DeviceFakeNcclScenario {
                     "fused, prescale 0.5, postscale 4: " + Arrays.toString(ts.get(0).toFloatArray()) + ", "
                             + ts.get(2).toFloatArray()[0]);
             rt.broadcast(t, 0);
-            check(rt.deviceCollectives().equals("nccl"), "auto chose " + rt.deviceCollectives());
+            check(rt.deviceCollectives().equals(args[0]), "want " + args[0] + ", got " + rt.deviceCollectives());
             check(rt.deviceCollectivesRun() == 3, rt.deviceCollectivesRun() + " device collectives");
             System.out.println("device collectives: " + rt.deviceCollectives());
         }

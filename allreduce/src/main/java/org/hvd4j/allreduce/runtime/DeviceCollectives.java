@@ -46,8 +46,8 @@ import org.hvd4j.tensor.cuda.DeviceFusion;
  * at the same point of the response order: the ranks exchange, over the host communicator, what
  * each can do and was asked to do; NCCL when every rank's backend runs on the real driver and
  * NCCL is available (its unique id through the rendezvous), else the staged communicator (device
- * memory copied through pinned host memory to the host transport). {@code nccl} or {@code staged}
- * force one; {@code nccl} where some rank cannot use it is an error on every rank naming them.
+ * memory copied through pinned host memory to the host transport; with a single rank, where it is
+ * the identity and copies nothing). {@code nccl} or {@code staged} force one; {@code nccl} where some rank cannot use it is an error on every rank naming them.
  * Rank 0 prints the choice once.
  *
  * <p><b>Backend.</b> The path learns the process's {@link CudaBackend} from the first CUDA tensor
@@ -241,7 +241,28 @@ final class DeviceCollectives implements AutoCloseable {
             }
         }
         int wish = mode == Mode.NCCL ? 1 : mode == Mode.STAGED ? 2 : 0; // host-mode ranks only get here joined
-        int[] codes = exchange((able ? 1 : 0) | wish << 1);
+        Choice c = choose(exchange((able ? 1 : 0) | wish << 1), why);
+        chosen = c.nccl() ? "nccl" : "staged";
+        if (host.rank() == 0) {
+            System.err.println("hvd4j: device collectives: allreduce and broadcast of CUDA tensors run on the device "
+                    + "through " + (c.nccl() ? "nccl" : "staged(" + host.name() + ")") + " (HVD4J_DEVICE_COLLECTIVES="
+                    + mode.name().toLowerCase(Locale.ROOT) + c.note() + ")");
+        }
+    }
+
+    /** What {@link #choose} decided: NCCL or staged, and a note for the log line. */
+    record Choice(boolean nccl, String note) {
+    }
+
+    /**
+     * The decision from every rank's code (bit 0: can use NCCL; bits 1-2: 1 wants nccl, 2 wants
+     * staged, 0 no preference), identical on every rank since every rank has the same codes.
+     *
+     * @param why why this rank cannot use NCCL, or null
+     * @throws IllegalStateException when ranks ask for different communicators, or for NCCL where
+     *         some rank cannot use it (naming them)
+     */
+    static Choice choose(int[] codes, String why) {
         List<Integer> unable = new ArrayList<>();
         List<Integer> wantNccl = new ArrayList<>();
         List<Integer> wantStaged = new ArrayList<>();
@@ -264,14 +285,15 @@ final class DeviceCollectives implements AutoCloseable {
                     + (why != null ? " (here: " + why + ")" : "") + "; use auto or staged, or run every rank on a GPU "
                     + "with NCCL");
         }
-        boolean nccl = wantStaged.isEmpty() && unable.isEmpty();
-        chosen = nccl ? "nccl" : "staged";
-        if (host.rank() == 0) {
-            System.err.println("hvd4j: device collectives: allreduce and broadcast of CUDA tensors run on the device "
-                    + "through " + (nccl ? "nccl" : "staged(" + host.name() + ")") + " (HVD4J_DEVICE_COLLECTIVES="
-                    + mode.name().toLowerCase(Locale.ROOT) + (nccl || !wantStaged.isEmpty() ? ")"
-                    : "; NCCL not used: " + (unable.contains(0) ? why : "ranks " + unable + " cannot use it") + ")"));
+        if (!wantNccl.isEmpty() || !wantStaged.isEmpty()) {
+            return new Choice(wantStaged.isEmpty(), "");
         }
+        if (!unable.isEmpty()) {
+            return new Choice(false, "; NCCL not used: " + (unable.contains(0) && why != null ? why
+                    : "ranks " + unable + " cannot use it"));
+        }
+        // one rank has nothing to exchange: staged is then the identity (no copies), NCCL only when asked for
+        return codes.length > 1 ? new Choice(true, "") : new Choice(false, "; one rank");
     }
 
     /** Every rank's code, by rank (one small host allgather, at the same point of the response order on every rank). */
