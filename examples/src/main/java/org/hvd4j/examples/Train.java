@@ -207,11 +207,11 @@ public final class Train implements Callable<Integer> {
                 train(cfg, rt, data, root, out);
             }
         } finally {
+            if (rt != null) {
+                rt.shutdown(); // first: the engine may still run device collectives on the backend's memory
+            }
             if (backend instanceof CudaBackend cuda) {
                 cuda.close();
-            }
-            if (rt != null) {
-                rt.shutdown();
             }
         }
         return 0;
