@@ -24,14 +24,17 @@ import org.hvd4j.tensor.Shape;
 import org.hvd4j.tensor.Tensor;
 import org.hvd4j.tensor.TensorScope;
 import org.hvd4j.tensor.cpu.CpuBackend;
+import org.hvd4j.tensor.cuda.CudaBackend;
+import org.hvd4j.tensor.cuda.Devices;
 import org.hvd4j.tensor.cpu.CpuThreads;
 import org.hvd4j.tensor.ops.Losses;
 
 /**
  * A user's own training program, written against the Java API with Horovod's recipe — the
  * program the README walks through. Run it with {@code hvdrun -np 2 java -cp ... 
- * org.hvd4j.examples.DistributedTrainingExample [epochs] [data-dir] [checkpoint-file]}, or under
- * mpirun/srun/torchrun, or alone.
+ * org.hvd4j.examples.DistributedTrainingExample [epochs] [data-dir] [checkpoint-file] [device]}, or
+ * under mpirun/srun/torchrun, or alone; device is cpu (default), cuda (the GPU of the local rank)
+ * or emulated-cuda.
  */
 public final class DistributedTrainingExample {
     private DistributedTrainingExample() {
@@ -41,14 +44,15 @@ public final class DistributedTrainingExample {
         int epochs = args.length > 0 ? Integer.parseInt(args[0]) : 1;
         Path dataDir = args.length > 1 && !args[1].isEmpty() ? Path.of(args[1]) : null;
         Path checkpoint = Path.of(args.length > 2 ? args[2] : "mlp-weights.bin");
+        String device = args.length > 3 ? args[3] : "cpu";
 
         // 1. Join the job: rank, size, local rank from the launcher's environment (alone: size 1).
         Hvd.init();
 
-        // 2. Pin the process to its share of the host: here CPU cores (cores / local ranks);
-        //    a GPU program would use device cuda:Hvd.localRank().
+        // 2. Pin the process to its share of the host: CPU cores (cores / local ranks), and with
+        //    --device cuda the GPU of its local rank.
         CpuBackend.setThreads(CpuThreads.defaultThreads());
-        Backend backend = CpuBackend.get();
+        Backend backend = Devices.open(device, Hvd.localRank(), Hvd.localSize());
 
         // 3. Build the model (same seed everywhere) and scale the learning rate by the number of ranks.
         Rng.manualSeed(42);
@@ -103,6 +107,9 @@ public final class DistributedTrainingExample {
             System.out.println("saved " + checkpoint);
         }
         Hvd.shutdown();
+        if (backend instanceof CudaBackend cuda) {
+            cuda.close(); // device memory, streams and the driver's context
+        }
     }
 
     /** Each parameter's name, element count and values (a minimal format; HDF5 checkpoints are their own issue). */
