@@ -51,6 +51,16 @@ public final class HierarchicalCommunicator implements Communicator {
         this.rank = cross.rank() * localSize + local.rank();
     }
 
+    /** The ranks of this host (the device path's hierarchical communicator stages its local step here). */
+    public Communicator local() {
+        return local;
+    }
+
+    /** The ranks with this local rank on every host, by host (the device path's cross step). */
+    public Communicator cross() {
+        return cross;
+    }
+
     @Override
     public String name() {
         return "hierarchical(" + local.name() + "+" + cross.name() + ")";

@@ -11,6 +11,9 @@ import org.hvd4j.allreduce.comm.Bytes;
 import org.hvd4j.allreduce.comm.Communicator;
 import org.hvd4j.allreduce.comm.CommunicatorException;
 import org.hvd4j.allreduce.comm.DeviceCommunicator;
+import org.hvd4j.allreduce.comm.HierarchicalCommunicator;
+import org.hvd4j.allreduce.comm.HierarchicalDeviceCommunicator;
+import org.hvd4j.allreduce.comm.SoloCommunicator;
 import org.hvd4j.allreduce.comm.StagedDeviceCommunicator;
 import org.hvd4j.allreduce.nccl.NcclCommunicator;
 import org.hvd4j.allreduce.rendezvous.RendezvousClient;
@@ -48,7 +51,13 @@ import org.hvd4j.tensor.cuda.DeviceFusion;
  * NCCL is available (its unique id through the rendezvous), else the staged communicator (device
  * memory copied through pinned host memory to the host transport; with a single rank, where it is
  * the identity and copies nothing). {@code nccl} or {@code staged} force one; {@code nccl} where some rank cannot use it is an error on every rank naming them.
- * Rank 0 prints the choice once.
+ * {@code hierarchical} (never chosen by {@code auto}) runs a {@link HierarchicalDeviceCommunicator}:
+ * within each host NCCL (its own unique id per host, key {@code nccl/local/<host index>}) when
+ * every rank can use NCCL, else staged over the host's local communicator (shared memory); across
+ * hosts staged over the cross TCP rings — the local and cross groups of the {@link
+ * HierarchicalCommunicator} host transport, so it needs that transport (the same number of ranks
+ * on every host, numbered host by host), or a job on one host (no cross step); anything else is
+ * an error on every rank. Rank 0 prints the choice once.
  *
  * <p><b>Backend.</b> The path learns the process's {@link CudaBackend} from the first CUDA tensor
  * submitted. A rank that has joined contributes zeros from the device fusion buffer; one that
@@ -58,7 +67,7 @@ import org.hvd4j.tensor.cuda.DeviceFusion;
  * staged communicator under {@code auto}, and fails a forced {@code nccl} with a clear error.
  */
 final class DeviceCollectives implements AutoCloseable {
-    enum Mode { AUTO, NCCL, STAGED, HOST }
+    enum Mode { AUTO, NCCL, STAGED, HOST, HIERARCHICAL }
 
     private final Mode mode;
     private final Communicator host;
@@ -67,7 +76,11 @@ final class DeviceCollectives implements AutoCloseable {
     private final AtomicLong executed = new AtomicLong();
     private volatile CudaBackend backend;
     private volatile DeviceCommunicator comm;
-    private volatile String chosen; // null until decided: "nccl" or "staged"
+    private volatile String chosen; // null until decided: "nccl", "staged" or "hierarchical"
+    private volatile String chosenName; // what the communicator will be called, once decided
+    private boolean localNccl; // hierarchical: NCCL within the host
+    private Communicator localHost; // hierarchical: the host transport's groups
+    private Communicator crossHost;
     private volatile String aborted;
     private DeviceFusion fusion;
     private boolean closed;
@@ -132,8 +145,8 @@ final class DeviceCollectives implements AutoCloseable {
         if (c != null) {
             return c.name();
         }
-        String ch = chosen;
-        return ch != null ? ch + "(" + host.name() + ")" : mode.name().toLowerCase(Locale.ROOT) + " (not started)";
+        String ch = chosenName;
+        return ch != null ? ch : mode.name().toLowerCase(Locale.ROOT) + " (not started)";
     }
 
     // ---- allreduce and broadcast ----------------------------------------------------------------
@@ -151,8 +164,12 @@ final class DeviceCollectives implements AutoCloseable {
         CudaBackend be = backendOf(ps);
         decide(be);
         if (be == null) {
-            // joined before this rank ever had a CUDA tensor: the staged communicator's host collective, on zeros
-            StagedDeviceCommunicator.allreduceHostZeros(host, fused, r.dtype(), r.op());
+            // joined before this rank ever had a CUDA tensor: the staged communicator's host collectives, on zeros
+            if (chosen.equals("hierarchical")) {
+                HierarchicalDeviceCommunicator.allreduceHostZeros(localHost, crossHost, fused, r.dtype(), r.op());
+            } else {
+                StagedDeviceCommunicator.allreduceHostZeros(host, fused, r.dtype(), r.op());
+            }
             executed.incrementAndGet();
             return;
         }
@@ -240,23 +257,61 @@ final class DeviceCollectives implements AutoCloseable {
                 why = "NCCL is unavailable on rank " + host.rank() + ": " + NcclCommunicator.unavailableReason();
             }
         }
-        int wish = mode == Mode.NCCL ? 1 : mode == Mode.STAGED ? 2 : 0; // host-mode ranks only get here joined
+        // host-mode ranks only get here joined
+        int wish = mode == Mode.NCCL ? 1 : mode == Mode.STAGED ? 2 : mode == Mode.HIERARCHICAL ? 3 : 0;
         Choice c = choose(exchange((able ? 1 : 0) | wish << 1), why);
-        chosen = c.nccl() ? "nccl" : "staged";
+        String name;
+        if (c.hierarchical()) {
+            groups();
+            localNccl = c.nccl();
+            name = HierarchicalDeviceCommunicator.name(c.nccl() ? "nccl" : "staged(" + localHost.name() + ")",
+                    "staged(" + crossHost.name() + ")");
+        } else {
+            name = c.nccl() ? "nccl" : "staged(" + host.name() + ")";
+        }
+        chosenName = name;
+        chosen = c.hierarchical() ? "hierarchical" : c.nccl() ? "nccl" : "staged";
         if (host.rank() == 0) {
             System.err.println("hvd4j: device collectives: allreduce and broadcast of CUDA tensors run on the device "
-                    + "through " + (c.nccl() ? "nccl" : "staged(" + host.name() + ")") + " (HVD4J_DEVICE_COLLECTIVES="
-                    + mode.name().toLowerCase(Locale.ROOT) + c.note() + ")");
+                    + "through " + name + " (HVD4J_DEVICE_COLLECTIVES=" + mode.name().toLowerCase(Locale.ROOT) + c.note()
+                    + ")");
         }
     }
 
-    /** What {@link #choose} decided: NCCL or staged, and a note for the log line. */
-    record Choice(boolean nccl, String note) {
+    /**
+     * The local and cross host groups of {@code hierarchical}: those of the hierarchical host
+     * transport, or (all ranks on one host) the host communicator and no cross step. The same
+     * outcome on every rank, since the transport is a function of the job's placement.
+     */
+    private void groups() {
+        if (host instanceof HierarchicalCommunicator hc) {
+            localHost = hc.local();
+            crossHost = hc.cross();
+        } else if (host.size() == 1 || host.name().equals("shm")) {
+            localHost = host;
+            crossHost = new SoloCommunicator();
+        } else {
+            throw new IllegalStateException("HVD4J_DEVICE_COLLECTIVES=hierarchical needs the hierarchical host transport "
+                    + "(the same number of ranks on every host, numbered host by host, and HVD4J_TRANSPORT=auto or "
+                    + "hierarchical), but this job's host transport is " + host.name() + " over " + host.size()
+                    + " ranks; use staged, or lay the ranks out host by host with equal numbers per host");
+        }
+    }
+
+    /**
+     * What {@link #choose} decided: NCCL or staged — with {@code hierarchical}, NCCL or staged
+     * within the host — and a note for the log line.
+     */
+    record Choice(boolean nccl, boolean hierarchical, String note) {
+        Choice(boolean nccl, String note) {
+            this(nccl, false, note);
+        }
     }
 
     /**
      * The decision from every rank's code (bit 0: can use NCCL; bits 1-2: 1 wants nccl, 2 wants
-     * staged, 0 no preference), identical on every rank since every rank has the same codes.
+     * staged, 3 wants hierarchical, 0 no preference), identical on every rank since every rank
+     * has the same codes. Hierarchical uses NCCL within the hosts when every rank can.
      *
      * @param why why this rank cannot use NCCL, or null
      * @throws IllegalStateException when ranks ask for different communicators, or for NCCL where
@@ -266,6 +321,7 @@ final class DeviceCollectives implements AutoCloseable {
         List<Integer> unable = new ArrayList<>();
         List<Integer> wantNccl = new ArrayList<>();
         List<Integer> wantStaged = new ArrayList<>();
+        List<Integer> wantHier = new ArrayList<>();
         for (int j = 0; j < codes.length; j++) {
             if ((codes[j] & 1) == 0) {
                 unable.add(j);
@@ -274,11 +330,29 @@ final class DeviceCollectives implements AutoCloseable {
                 wantNccl.add(j);
             } else if (codes[j] >> 1 == 2) {
                 wantStaged.add(j);
+            } else if (codes[j] >> 1 == 3) {
+                wantHier.add(j);
             }
         }
-        if (!wantNccl.isEmpty() && !wantStaged.isEmpty()) {
-            throw new IllegalStateException("HVD4J_DEVICE_COLLECTIVES differs between ranks: nccl on ranks " + wantNccl
-                    + ", staged on ranks " + wantStaged + "; set it alike on every rank");
+        int forced = (wantNccl.isEmpty() ? 0 : 1) + (wantStaged.isEmpty() ? 0 : 1) + (wantHier.isEmpty() ? 0 : 1);
+        if (forced > 1) {
+            List<String> parts = new ArrayList<>();
+            if (!wantNccl.isEmpty()) {
+                parts.add("nccl on ranks " + wantNccl);
+            }
+            if (!wantStaged.isEmpty()) {
+                parts.add("staged on ranks " + wantStaged);
+            }
+            if (!wantHier.isEmpty()) {
+                parts.add("hierarchical on ranks " + wantHier);
+            }
+            throw new IllegalStateException("HVD4J_DEVICE_COLLECTIVES differs between ranks: " + String.join(", ", parts)
+                    + "; set it alike on every rank");
+        }
+        if (!wantHier.isEmpty()) {
+            return unable.isEmpty() ? new Choice(true, true, "")
+                    : new Choice(false, true, "; NCCL not used within hosts: " + (unable.contains(0) && why != null ? why
+                    : "ranks " + unable + " cannot use it"));
         }
         if (!wantNccl.isEmpty() && !unable.isEmpty()) {
             throw new IllegalStateException("HVD4J_DEVICE_COLLECTIVES=nccl, but ranks " + unable + " cannot use NCCL"
@@ -324,7 +398,12 @@ final class DeviceCollectives implements AutoCloseable {
             fusion = new DeviceFusion(be);
         }
         if (comm == null) {
-            comm = chosen.equals("nccl") ? nccl(be) : new StagedDeviceCommunicator(be.driver(), host);
+            comm = switch (chosen) {
+                case "nccl" -> nccl(be);
+                case "hierarchical" -> new HierarchicalDeviceCommunicator(localNccl ? localNccl(be)
+                        : new StagedDeviceCommunicator(be.driver(), localHost), new StagedDeviceCommunicator(be.driver(), crossHost));
+                default -> new StagedDeviceCommunicator(be.driver(), host);
+            };
         }
         return comm;
     }
@@ -339,6 +418,21 @@ final class DeviceCollectives implements AutoCloseable {
         } catch (IOException | CudaException e) {
             throw new CommunicatorException("rank " + host.rank() + ": starting NCCL for the device collectives failed: "
                     + e.getMessage(), e);
+        }
+    }
+
+    /** NCCL among the ranks of this host, with the host's own unique id ({@code nccl/local/<host index>}). */
+    private DeviceCommunicator localNccl(CudaBackend be) {
+        int ordinal = be.driver().device().ordinal();
+        try {
+            if (kv == null) {
+                return NcclCommunicator.create(0, 1, ordinal, NcclCommunicator.newUniqueId(), timeout);
+            }
+            return NcclCommunicator.create(localHost.rank(), localHost.size(), ordinal, kv,
+                    "nccl/local/" + crossHost.rank(), timeout);
+        } catch (IOException | CudaException e) {
+            throw new CommunicatorException("rank " + host.rank() + ": starting NCCL within the host for the hierarchical "
+                    + "device collectives failed: " + e.getMessage(), e);
         }
     }
 

@@ -21,7 +21,9 @@ import java.util.Map;
  * @param shmSlotBytes          {@code HVD4J_SHM_SLOT_BYTES}: bytes per shared-memory round slot
  * @param deviceCollectives     {@code HVD4J_DEVICE_COLLECTIVES}: how allreduce and broadcast of CUDA tensors run —
  *                              {@code auto} (NCCL on a real GPU when every rank can use it, else staged),
- *                              {@code nccl}, {@code staged} (the device path over the host transport) or
+ *                              {@code nccl}, {@code staged} (the device path over the host transport),
+ *                              {@code hierarchical} (NCCL or staged within each host, staged over TCP across
+ *                              hosts; needs the hierarchical host transport) or
  *                              {@code host} (each tensor copied to the host and reduced there) (auto)
  */
 public record RuntimeConfig(long fusionThresholdBytes, double cycleTimeMs, double stallWarnSeconds,
@@ -44,8 +46,8 @@ public record RuntimeConfig(long fusionThresholdBytes, double cycleTimeMs, doubl
                 + tcpBlockBytes);
         check(shmSlotBytes >= 4096 && shmSlotBytes % 4096 == 0, "HVD4J_SHM_SLOT_BYTES must be a multiple of 4096, got "
                 + shmSlotBytes);
-        check(Map.of("auto", 1, "nccl", 1, "staged", 1, "host", 1).containsKey(deviceCollectives),
-                "HVD4J_DEVICE_COLLECTIVES must be auto, nccl, staged or host, got '" + deviceCollectives + "'");
+        check(Map.of("auto", 1, "nccl", 1, "staged", 1, "host", 1, "hierarchical", 1).containsKey(deviceCollectives),
+                "HVD4J_DEVICE_COLLECTIVES must be auto, nccl, staged, hierarchical or host, got '" + deviceCollectives + "'");
     }
 
     /** The defaults. */
