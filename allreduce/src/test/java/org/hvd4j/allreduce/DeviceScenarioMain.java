@@ -233,7 +233,10 @@ public final class DeviceScenarioMain {
         }
     }
 
-    /** Broadcasts of CUDA tensors, several in flight, from the last rank; and the parameters of a model. */
+    /**
+     * Broadcasts of CUDA tensors, several in flight, from the last rank; one each from ranks 1
+     * and n/2; and the parameters of a model (from rank 0).
+     */
     private static void broadcasts(HvdRuntime rt, CudaBackend gpu, List<String> failures) {
         int n = rt.size();
         List<Handle<Tensor>> hs = new ArrayList<>();
@@ -248,6 +251,14 @@ public final class DeviceScenarioMain {
             float[] want = data(t.numel() * 7L + n - 1, t.numel());
             if (!Arrays.equals(want, t.toFloatArray())) {
                 failures.add("broadcast of " + t.numel() + " elements from rank " + (n - 1));
+            }
+        }
+        // more roots: on 2 hosts of 2, a non-root rank of host A and the local root of host B
+        for (int root : new java.util.TreeSet<>(List.of(1 % n, n / 2))) {
+            Tensor t = Tensor.of(gpu, data(1001L * 13 + rt.rank(), 1001), 1001);
+            rt.broadcast(t, root);
+            if (!Arrays.equals(data(1001L * 13 + root, 1001), t.toFloatArray())) {
+                failures.add("broadcast of 1001 elements from rank " + root);
             }
         }
         org.hvd4j.nn.init.Rng.manualSeed(100 + rt.rank()); // a different model on every rank

@@ -10,6 +10,7 @@ class DeviceCollectivesChoiceTest {
     private static final int ABLE = 1;
     private static final int NCCL = 1 << 1;
     private static final int STAGED = 2 << 1;
+    private static final int HIERARCHICAL = 3 << 1;
 
     @Test
     void autoTakesNcclOnlyWhenEveryRankCan() {
@@ -33,5 +34,20 @@ class DeviceCollectivesChoiceTest {
                 () -> DeviceCollectives.choose(new int[] {ABLE | NCCL, ABLE | STAGED, ABLE | STAGED}, null));
         assertEquals("HVD4J_DEVICE_COLLECTIVES differs between ranks: nccl on ranks [0], staged on ranks [1, 2]; set it "
                 + "alike on every rank", e.getMessage());
+    }
+
+    @Test
+    void hierarchicalIsNeverAutomaticAndTakesNcclWithinHostsOnlyWhenEveryRankCan() {
+        assertEquals(new DeviceCollectives.Choice(true, true, ""),
+                DeviceCollectives.choose(new int[] {ABLE | HIERARCHICAL, ABLE | HIERARCHICAL, ABLE}, null));
+        assertEquals(new DeviceCollectives.Choice(false, true, "; NCCL not used within hosts: ranks [1] cannot use it"),
+                DeviceCollectives.choose(new int[] {ABLE | HIERARCHICAL, HIERARCHICAL}, null));
+        assertEquals(new DeviceCollectives.Choice(false, true, "; NCCL not used within hosts: the CUDA driver is emulated"),
+                DeviceCollectives.choose(new int[] {HIERARCHICAL, HIERARCHICAL}, "the CUDA driver is emulated"));
+        assertEquals(new DeviceCollectives.Choice(true, false, ""), DeviceCollectives.choose(new int[] {ABLE, ABLE}, null));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> DeviceCollectives.choose(new int[] {ABLE | HIERARCHICAL, ABLE | STAGED, ABLE}, null));
+        assertEquals("HVD4J_DEVICE_COLLECTIVES differs between ranks: staged on ranks [1], hierarchical on ranks [0]; "
+                + "set it alike on every rank", e.getMessage());
     }
 }
