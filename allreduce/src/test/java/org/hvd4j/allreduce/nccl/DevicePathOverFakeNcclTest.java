@@ -34,6 +34,17 @@ class DevicePathOverFakeNcclTest {
         assertTrue(r.output().contains("through staged(solo) (HVD4J_DEVICE_COLLECTIVES=auto; one rank)"), r.output());
     }
 
+    /** Hierarchical on one rank: NCCL within the host (a communicator of one, its own unique id), no cross step. */
+    @Test
+    void oneRankUnderHierarchicalRunsNcclWithinTheHost() throws Exception {
+        FakeNcclLibraries.Run r = FakeNcclLibraries.run(fakes(), Map.of("HVD4J_DEVICE_COLLECTIVES", "hierarchical"), 120,
+                DeviceFakeNcclScenario.class.getName(), "hierarchical(nccl+staged(solo))");
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.output().contains("ALL PASSED"), r.output());
+        assertTrue(r.output().contains("through hierarchical(nccl+staged(solo)) (HVD4J_DEVICE_COLLECTIVES=hierarchical)"),
+                r.output());
+    }
+
     private static Path fakes() throws Exception {
         Path out = Path.of("target", "fakecuda");
         String why = FakeNcclLibraries.build(Path.of("..", "native", "src", "test", "c"), out,
