@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
  * {@code HVD4J_DEVICE_COLLECTIVES=hierarchical} in real JVM processes on the emulated CUDA device:
  * staged within each simulated host (shared memory), staged across hosts over the cross TCP
  * rings. {@link DeviceScenarioMain} checks fused odd and empty sizes against n·x and against the
- * host path's bits (with 2 ranks per host the hierarchical order is the host hierarchical
- * transport's), averages with pre/postscale, early and uneven joins, broadcasts from a root on
+ * host path's bits (the staged hierarchical order is the hierarchical host transport's; 3 ranks
+ * per host make that more than commutativity), averages with pre/postscale, early and uneven joins, broadcasts from a root on
  * each host (local root or not) and broadcastParameters.
  */
 class DeviceCollectivesHierarchicalTest {
@@ -36,6 +36,12 @@ class DeviceCollectivesHierarchicalTest {
     @Test
     void fourRanksOnTwoHosts() throws Exception {
         runs(4, 2, "hierarchical(staged(shm)+staged(tcp))");
+    }
+
+    /** 3 ranks per host: the local order is not commutative any more, and the bits are still the host path's. */
+    @Test
+    void sixRanksOnTwoHosts() throws Exception {
+        runs(6, 2, "hierarchical(staged(shm)+staged(tcp))");
     }
 
     @Test
