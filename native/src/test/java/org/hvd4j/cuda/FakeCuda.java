@@ -14,14 +14,15 @@ import java.util.concurrent.TimeUnit;
  * NCCL) with the C compiler and runs a test scenario in a child JVM whose dynamic linker finds
  * them first, so that the real JavaCPP binding runs end to end without a GPU. The child JVM is
  * needed because a process can load the CUDA natives only once, and the test JVM's own attempt
- * (without a driver) must fail.
+ * (without a driver) must fail. Published in native's test jar: the allreduce tests run NCCL and
+ * the device collectives over the same fakes.
  */
-final class FakeCuda {
+public final class FakeCuda {
     private FakeCuda() {
     }
 
     /** The result of a child JVM. */
-    record Run(int exitCode, String output) {
+    public record Run(int exitCode, String output) {
     }
 
     /** Major version in the library names (libcublas.so.13 for the CUDA 13 preset). */
@@ -35,7 +36,7 @@ final class FakeCuda {
      *
      * @return null when they are built, otherwise why they cannot be (no C compiler, not Linux x86-64)
      */
-    static String build(Path sources, Path out) throws IOException, InterruptedException {
+    public static String build(Path sources, Path out) throws IOException, InterruptedException {
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")
                 || !System.getProperty("os.arch", "").matches("amd64|x86_64")) {
             return "the fake CUDA libraries are built for Linux x86-64 only";
@@ -85,6 +86,13 @@ final class FakeCuda {
                 """);
         write(done, "ok\n");
         return null;
+    }
+
+    /** {@link #build}, skipping the calling test (JUnit assumption) when the fakes cannot be built. */
+    public static Path buildOrSkip(Path sources, Path out) throws IOException, InterruptedException {
+        String why = build(sources, out);
+        org.junit.jupiter.api.Assumptions.assumeTrue(why == null, why);
+        return out;
     }
 
     private static long newest(Path sources) throws IOException {
@@ -138,9 +146,19 @@ final class FakeCuda {
      */
     static Run run(Path libs, String mainClass, List<String> args, Map<String, String> env, int timeoutSeconds)
             throws IOException, InterruptedException {
+        return run(libs, mainClass, args, env, timeoutSeconds, true);
+    }
+
+    /**
+     * As above; with {@code fakePtx} false the child loads the real committed PTX (the fake driver
+     * runs the fusion kernels hvd_pack_f32/hvd_unpack_f32 from it by name).
+     */
+    public static Run run(Path libs, String mainClass, List<String> args, Map<String, String> env, int timeoutSeconds,
+                          boolean fakePtx) throws IOException, InterruptedException {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = (fakePtx ? libs.resolve("ptx").toAbsolutePath() + java.io.File.pathSeparator : "") + testClassPath();
         List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx256m", "-XX:+UseSerialGC", "-Xshare:auto",
-                "-cp", libs.resolve("ptx").toAbsolutePath() + java.io.File.pathSeparator + testClassPath(), mainClass));
+                "-cp", cp, mainClass));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         String ld = System.getenv("LD_LIBRARY_PATH");

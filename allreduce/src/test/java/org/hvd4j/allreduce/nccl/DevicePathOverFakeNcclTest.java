@@ -4,9 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.hvd4j.allreduce.DeviceFakeNcclScenario;
-import org.junit.jupiter.api.Assumptions;
+import org.hvd4j.cuda.FakeCuda;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,8 +18,8 @@ class DevicePathOverFakeNcclTest {
     @Test
     void oneRankRunsTheDevicePathOnNccl() throws Exception {
         // one rank: auto takes the staged path (the identity, see below); nccl makes it use the fake NCCL
-        FakeNcclLibraries.Run r = FakeNcclLibraries.run(fakes(), Map.of("HVD4J_DEVICE_COLLECTIVES", "nccl"), 120,
-                DeviceFakeNcclScenario.class.getName(), "nccl");
+        FakeCuda.Run r = FakeCuda.run(fakes(), DeviceFakeNcclScenario.class.getName(), List.of("nccl"),
+                Map.of("HVD4J_DEVICE_COLLECTIVES", "nccl"), 120, false);
         assertEquals(0, r.exitCode(), r.output());
         assertTrue(r.output().contains("ALL PASSED"), r.output());
         assertTrue(r.output().contains("hvd4j: device collectives: allreduce and broadcast of CUDA tensors run on the "
@@ -27,8 +28,8 @@ class DevicePathOverFakeNcclTest {
 
     @Test
     void oneRankUnderAutoSkipsNcclAndCopiesNothing() throws Exception {
-        FakeNcclLibraries.Run r = FakeNcclLibraries.run(fakes(), Map.of(), 120, DeviceFakeNcclScenario.class.getName(),
-                "staged(solo)");
+        FakeCuda.Run r = FakeCuda.run(fakes(), DeviceFakeNcclScenario.class.getName(), List.of("staged(solo)"),
+                Map.of(), 120, false);
         assertEquals(0, r.exitCode(), r.output());
         assertTrue(r.output().contains("ALL PASSED"), r.output());
         assertTrue(r.output().contains("through staged(solo) (HVD4J_DEVICE_COLLECTIVES=auto; one rank)"), r.output());
@@ -37,8 +38,8 @@ class DevicePathOverFakeNcclTest {
     /** Hierarchical on one rank: NCCL within the host (a communicator of one, its own unique id), no cross step. */
     @Test
     void oneRankUnderHierarchicalRunsNcclWithinTheHost() throws Exception {
-        FakeNcclLibraries.Run r = FakeNcclLibraries.run(fakes(), Map.of("HVD4J_DEVICE_COLLECTIVES", "hierarchical"), 120,
-                DeviceFakeNcclScenario.class.getName(), "hierarchical(nccl+staged(solo))");
+        FakeCuda.Run r = FakeCuda.run(fakes(), DeviceFakeNcclScenario.class.getName(),
+                List.of("hierarchical(nccl+staged(solo))"), Map.of("HVD4J_DEVICE_COLLECTIVES", "hierarchical"), 120, false);
         assertEquals(0, r.exitCode(), r.output());
         assertTrue(r.output().contains("ALL PASSED"), r.output());
         assertTrue(r.output().contains("through hierarchical(nccl+staged(solo)) (HVD4J_DEVICE_COLLECTIVES=hierarchical)"),
@@ -46,10 +47,6 @@ class DevicePathOverFakeNcclTest {
     }
 
     private static Path fakes() throws Exception {
-        Path out = Path.of("target", "fakecuda");
-        String why = FakeNcclLibraries.build(Path.of("..", "native", "src", "test", "c"), out,
-                org.bytedeco.cuda.global.cudart.CUDA_VERSION / 1000);
-        Assumptions.assumeTrue(why == null, why);
-        return out;
+        return FakeCuda.buildOrSkip(Path.of("..", "native", "src", "test", "c"), Path.of("target", "fakecuda"));
     }
 }

@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +24,7 @@ import org.hvd4j.allreduce.net.Secret;
 import org.hvd4j.allreduce.rendezvous.RendezvousClient;
 import org.hvd4j.allreduce.rendezvous.RendezvousServer;
 import org.hvd4j.cuda.CudaUnavailableException;
+import org.hvd4j.cuda.FakeCuda;
 import org.hvd4j.cuda.JavaCppCudaDriver;
 import org.hvd4j.cuda.Nccl;
 import org.hvd4j.tensor.DType;
@@ -120,26 +122,21 @@ class NcclCommunicatorTest {
     // ---- over the fake CUDA and NCCL libraries (child JVMs) ------------------------------------
 
     private static Path fakes() throws Exception {
-        Path out = Path.of("target", "fakecuda");
-        String why = FakeNcclLibraries.build(Path.of("..", "native", "src", "test", "c"), out,
-                org.bytedeco.cuda.global.cudart.CUDA_VERSION / 1000);
-        Assumptions.assumeTrue(why == null, why);
-        return out;
+        return FakeCuda.buildOrSkip(Path.of("..", "native", "src", "test", "c"), Path.of("target", "fakecuda"));
     }
 
     @Test
     void overTheFakeLibraries() throws Exception {
-        FakeNcclLibraries.Run r = FakeNcclLibraries.run(fakes(), Map.of(), 120,
-                NcclFakeScenarios.class.getName(), "basic");
+        FakeCuda.Run r = FakeCuda.run(fakes(), NcclFakeScenarios.class.getName(), List.of("basic"), Map.of(), 120,
+                false);
         assertEquals(0, r.exitCode(), r.output());
         assertTrue(r.output().contains("ALL PASSED"), r.output());
     }
 
     @Test
     void aDeadPeerFailsTheWaitInsteadOfHangingIt() throws Exception {
-        FakeNcclLibraries.Run r = FakeNcclLibraries.run(fakes(),
-                Map.of("FAKENCCL_ASYNC_ERROR_AFTER", "1", "FAKECUDA_EVENT_POLLS", "2000000000"), 120,
-                NcclFakeScenarios.class.getName(), "deadpeer");
+        FakeCuda.Run r = FakeCuda.run(fakes(), NcclFakeScenarios.class.getName(), List.of("deadpeer"),
+                Map.of("FAKENCCL_ASYNC_ERROR_AFTER", "1", "FAKECUDA_EVENT_POLLS", "2000000000"), 120, false);
         assertEquals(0, r.exitCode(), r.output());
         assertTrue(r.output().contains("ALL PASSED"), r.output());
     }
