@@ -7,7 +7,6 @@ import org.hvd4j.tensor.Backend;
 import org.hvd4j.tensor.Tensor;
 import org.hvd4j.tensor.cpu.CpuBackend;
 import org.hvd4j.tensor.cuda.CudaBackend;
-import org.hvd4j.tensor.cuda.CudaPrecision;
 import org.hvd4j.tensor.cuda.Devices;
 
 /**
@@ -30,11 +29,8 @@ public final class GemmBench {
                 default -> CpuBackend.setThreads(Integer.parseInt(args[i]));
             }
         }
-        Backend be = Devices.open(device, 0, 1);
+        Backend be = Devices.open(device, precision, 0, 1);
         CudaBackend cuda = be instanceof CudaBackend c ? c : null;
-        if (cuda != null && precision != null) {
-            cuda.setPrecision(CudaPrecision.parse(precision));
-        }
         List<int[]> shapes = new ArrayList<>(List.of(
             new int[] {128, 512, 784}, new int[] {128, 256, 512}, new int[] {128, 10, 256}, // mlp forward
             new int[] {512, 784, 128}, new int[] {128, 784, 512},                           // mlp weight / input grads
@@ -45,7 +41,7 @@ public final class GemmBench {
             shapes.add(new int[] {4096, 4096, 4096});
         }
         System.out.printf(Locale.ROOT, "%s%n%6s %6s %6s %10s %10s%n", cuda == null ? "cpu, threads " + CpuBackend.threads()
-                : be.device() + " " + cuda.driver().device() + ", " + cuda.precision(), "M", "N", "K", "time_us", "GFLOP/s");
+                : Devices.describe(be), "M", "N", "K", "time_us", "GFLOP/s");
         try {
             for (int[] s : shapes) {
                 int m = s[0];

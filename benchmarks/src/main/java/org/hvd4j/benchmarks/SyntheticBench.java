@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 import java.util.stream.DoubleStream;
 import org.hvd4j.allreduce.DistributedOptimizer;
 import org.hvd4j.allreduce.Hvd;
+import org.hvd4j.examples.DeviceOptions;
 import org.hvd4j.nn.Module;
 import org.hvd4j.nn.init.Rng;
 import org.hvd4j.nn.models.Models;
@@ -21,10 +22,9 @@ import org.hvd4j.tensor.Backend;
 import org.hvd4j.tensor.Tensor;
 import org.hvd4j.tensor.TensorScope;
 import org.hvd4j.tensor.cpu.CpuBackend;
-import org.hvd4j.tensor.cuda.CudaBackend;
-import org.hvd4j.tensor.cuda.CudaPrecision;
-import org.hvd4j.tensor.cuda.Devices;
 import org.hvd4j.tensor.cpu.CpuThreads;
+import org.hvd4j.tensor.cuda.CudaBackend;
+import org.hvd4j.tensor.cuda.Devices;
 import org.hvd4j.tensor.ops.Losses;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -63,12 +63,8 @@ public final class SyntheticBench implements Callable<Integer> {
             defaultValue = "0")
     int threads;
 
-    @Option(names = "--device", description = "cpu, cuda (the GPU of the local rank), cuda:N or emulated-cuda "
-            + "(default: ${DEFAULT-VALUE})", defaultValue = "cpu")
-    String device;
-
-    @Option(names = "--precision", description = "GEMMs on CUDA: tf32, fp32, bf16 or fp16 (default: tf32)")
-    String precision;
+    @CommandLine.Mixin
+    DeviceOptions devices = new DeviceOptions();
 
     @Option(names = "--json", paramLabel = "FILE", description = "also write the result as one JSON object")
     Path json;
@@ -99,11 +95,8 @@ public final class SyntheticBench implements Callable<Integer> {
         }
         Hvd.init();
         CpuBackend.setThreads(threads > 0 ? threads : CpuThreads.defaultThreads());
-        Backend be = Devices.open(device, Hvd.localRank(), Hvd.localSize());
+        Backend be = devices.open(Hvd.localRank(), Hvd.localSize());
         CudaBackend cuda = be instanceof CudaBackend c ? c : null;
-        if (cuda != null && precision != null) {
-            cuda.setPrecision(CudaPrecision.parse(precision));
-        }
         try {
             return run(be, cuda);
         } finally {
@@ -125,7 +118,7 @@ public final class SyntheticBench implements Callable<Integer> {
         out.println("Model: " + model);
         out.println("Batch size: " + batchSize);
         out.println("Number of workers: " + Hvd.size() + (cuda == null ? " (CPU, " + CpuBackend.threads() + " threads each)"
-                : " (" + be.device() + " " + cuda.driver().device().name() + ", " + cuda.precision() + ")"));
+                : " (" + Devices.describe(be) + ")"));
         out.println("Running warmup...");
         for (int i = 0; i < warmup; i++) {
             step(m, opt, batch);

@@ -14,7 +14,6 @@ import org.hvd4j.datasets.DatasetException;
 import org.hvd4j.tensor.Backend;
 import org.hvd4j.tensor.cpu.CpuBackend;
 import org.hvd4j.tensor.cuda.CudaBackend;
-import org.hvd4j.tensor.cuda.CudaPrecision;
 import org.hvd4j.tensor.cuda.Devices;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -79,15 +78,6 @@ public final class Train implements Callable<Integer> {
             defaultValue = "0")
     int threads;
 
-    @Option(names = "--device", description = "cpu, cuda (the GPU of this process's local rank), cuda:N, or "
-            + "emulated-cuda (the CUDA backend on host memory, for testing) (default: ${DEFAULT-VALUE})",
-            defaultValue = "cpu")
-    String device;
-
-    @Option(names = "--precision", description = "GEMMs on CUDA: tf32 (default there), fp32 (exact), bf16, or "
-            + "fp16 (with dynamic loss scaling); the CPU computes fp32")
-    String precision;
-
     @Option(names = "--no-shuffle", description = "visit training samples in file order")
     boolean noShuffle;
 
@@ -116,6 +106,9 @@ public final class Train implements Callable<Integer> {
     @Option(names = "--plot", paramLabel = "FILE.png", description = "draw the loss and accuracy curves "
             + "(redrawn after every epoch)")
     Path plot;
+
+    @CommandLine.Mixin
+    DeviceOptions devices = new DeviceOptions();
 
     @CommandLine.Mixin
     DataOptions data = new DataOptions();
@@ -185,19 +178,10 @@ public final class Train implements Callable<Integer> {
             CpuBackend.setThreads(cfg.threads());
         }
         JobConfig job = JobEnvironment.detect();
-        CudaPrecision gemmPrecision = precision == null ? null : CudaPrecision.parse(precision);
         HvdRuntime rt = job.ranks().size() > 1 ? HvdRuntime.start(job) : null;
         Backend backend = null;
         try {
-            backend = Devices.open(device, rt == null ? 0 : rt.localRank(), rt == null ? 1 : rt.localSize());
-            if (backend instanceof CudaBackend cuda) {
-                if (gemmPrecision != null) {
-                    cuda.setPrecision(gemmPrecision);
-                }
-            } else if (gemmPrecision != null && gemmPrecision != CudaPrecision.FP32) {
-                throw new IllegalArgumentException("--precision " + precision + " needs a CUDA device (--device cuda "
-                        + "or emulated-cuda); the CPU backend computes fp32");
-            }
+            backend = devices.open(rt == null ? 0 : rt.localRank(), rt == null ? 1 : rt.localSize());
             this.backend = backend;
             boolean root = rt == null || rt.rank() == 0;
             PrintStream out = root ? System.out : new PrintStream(OutputStream.nullOutputStream());
@@ -247,15 +231,13 @@ public final class Train implements Callable<Integer> {
     }
 
     static String describe(TrainConfig c, HvdRuntime rt, String dataset, Backend backend) {
-        String dev = backend instanceof CudaBackend cuda
-                ? backend.device() + " (" + cuda.driver().device().name() + ", " + cuda.precision().name().toLowerCase(Locale.ROOT) + ")"
-                : "cpu";
         String ranks = rt == null ? "ranks 1" : "ranks " + rt.size() + " (" + rt.crossSize() + " hosts, transport "
                 + rt.transport() + ")";
         return String.format(Locale.ROOT,
                 "train: model %s, dataset %s, %s, device %s, threads %d, epochs %d, steps %s, batch %d%s, "
                         + "optimizer %s, lr %g%s, momentum %g, weight decay %g, schedule %s, warm-up %g, seed %d",
-                c.model(), dataset, ranks, dev, CpuBackend.threads(), c.epochs(), c.steps() > 0 ? c.steps() : "all",
+                c.model(), dataset, ranks, Devices.describe(backend), CpuBackend.threads(), c.epochs(),
+                c.steps() > 0 ? c.steps() : "all",
                 c.batchSize(), rt == null ? "" : " per rank", c.optimizer(), c.lr(),
                 rt == null ? "" : " (scaling " + c.lrScaling() + ")", c.momentum(), c.weightDecay(), c.lrSchedule(),
                 c.warmupEpochs(), c.seed());

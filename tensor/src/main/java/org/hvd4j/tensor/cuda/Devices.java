@@ -27,6 +27,37 @@ public final class Devices {
      * @throws CudaUnavailableException when a GPU is asked for and there is none, naming what is missing
      */
     public static Backend open(String spec, int localRank, int localSize) {
+        return open(spec, null, localRank, localSize);
+    }
+
+    /**
+     * {@link #open(String, int, int)} with the GEMM precision of a CUDA backend ({@link CudaPrecision};
+     * null keeps its default, TF32). A precision other than fp32 on the CPU is an error, raised
+     * before any device is opened, as is an unknown precision name.
+     */
+    public static Backend open(String spec, String precision, int localRank, int localSize) {
+        CudaPrecision p = precision == null ? null : CudaPrecision.parse(precision);
+        boolean cpu = Device.parse(spec.trim()).kind() == Device.Kind.CPU;
+        if (cpu && p != null && p != CudaPrecision.FP32) {
+            throw new IllegalArgumentException("--precision " + precision + " needs a CUDA device (--device cuda or "
+                    + "emulated-cuda); the CPU backend computes fp32");
+        }
+        Backend be = openDevice(spec, localRank, localSize);
+        if (be instanceof CudaBackend cuda && p != null) {
+            cuda.setPrecision(p);
+        }
+        return be;
+    }
+
+    /** For logs: {@code cpu}, or the device, its name and the GEMM precision. */
+    public static String describe(Backend backend) {
+        return backend instanceof CudaBackend cuda
+                ? backend.device() + " (" + cuda.driver().device().name() + ", "
+                        + cuda.precision().name().toLowerCase(Locale.ROOT) + ")"
+                : backend.device().toString();
+    }
+
+    private static Backend openDevice(String spec, int localRank, int localSize) {
         String s = spec.trim().toLowerCase(Locale.ROOT);
         Device d = Device.parse(s);
         switch (d.kind()) {
