@@ -29,7 +29,14 @@ public final class GemmBench {
                 default -> CpuBackend.setThreads(Integer.parseInt(args[i]));
             }
         }
-        Backend be = Devices.open(device, precision, 0, 1);
+        Backend be;
+        try {
+            be = Devices.open(device, precision, 0, 1);
+        } catch (IllegalArgumentException | org.hvd4j.cuda.CudaUnavailableException e) {
+            System.err.println("gemm-bench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         CudaBackend cuda = be instanceof CudaBackend c ? c : null;
         List<int[]> shapes = new ArrayList<>(List.of(
             new int[] {128, 512, 784}, new int[] {128, 256, 512}, new int[] {128, 10, 256}, // mlp forward

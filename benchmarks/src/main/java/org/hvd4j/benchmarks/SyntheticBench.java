@@ -70,9 +70,23 @@ public final class SyntheticBench implements Callable<Integer> {
     Path json;
 
     public static void main(String[] args) {
-        int code = new CommandLine(new SyntheticBench()).execute(args);
+        int code = commandLine().execute(args);
         Hvd.shutdown();
         System.exit(code);
+    }
+
+    /** The program's command line: usage errors, bad option combinations and no GPU exit 2. */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new SyntheticBench());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            // a bad option combination or no usable GPU: the message, not a stack trace
+            if (ex instanceof IllegalArgumentException || ex instanceof org.hvd4j.cuda.CudaUnavailableException) {
+                cmd.getErr().println("synthetic: " + ex.getMessage());
+                return 2;
+            }
+            throw ex;
+        });
+        return cli;
     }
 
     /** The result: per-iteration rates and the summary over them. */

@@ -70,8 +70,10 @@ class SyntheticBenchTest {
         PrintStream old = System.err;
         System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         try {
-            assertEquals(2, new CommandLine(new SyntheticBench()).execute("--model", "resnet50"));
-            assertEquals(2, new CommandLine(new SyntheticBench()).execute("--iters", "0"));
+            assertEquals(2, SyntheticBench.commandLine().execute("--model", "resnet50"));
+            assertEquals(2, SyntheticBench.commandLine().execute("--iters", "0"));
+            assertEquals(2, SyntheticBench.commandLine().execute("--precision", "bf16"), "bf16 needs a CUDA device");
+            assertEquals(2, SyntheticBench.commandLine().execute("--device", "emulated-cuda", "--precision", "fp8"));
         } finally {
             System.setErr(old);
         }
