@@ -70,8 +70,6 @@ __global__ void hvd_argmax_f32(const float* x, int* out, int outer, int n, int i
 // gridDim.x blocks of HVD4J_BLOCK threads: partial[blockIdx.x] = sum of x[i]^2 (double) over the
 // block's grid-stride share; the host adds the gridDim.x partials in order
 __global__ void hvd_sum_squares_f32(const float* x, double* partial, int n);
-// 1-D grid-stride: atomicAdd(count, 1) for every x[i] that is NaN or infinite (loss scaling)
-__global__ void hvd_count_nonfinite_f32(const float* x, int* count, int n);
 
 // ---- conv.cu -------------------------------------------------------------------------------------
 // Batched unfold of n images x[n][C][H][W] into cols[C*kh*kw][n*OH*OW]: column index b*OH*OW + oh*OW + ow,

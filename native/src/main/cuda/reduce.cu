@@ -59,12 +59,3 @@ extern "C" __global__ void __launch_bounds__(HVD4J_BLOCK) hvd_sum_squares_f32(co
     s = hvd_block_reduce(s, sh, HvdSumOp());
     if (threadIdx.x == 0) partial[blockIdx.x] = s;
 }
-
-// Counts NaN and +-Inf; one atomicAdd per thread that saw any (the count is exact either way).
-extern "C" __global__ void hvd_count_nonfinite_f32(const float* x, int* count, int n) {
-    int local = 0;
-    for (long long k = hvd_first(); k < n; k += hvd_stride()) {
-        local += (__float_as_uint(x[k]) & 0x7f800000u) == 0x7f800000u;
-    }
-    if (local != 0) atomicAdd(count, local);
-}

@@ -525,16 +525,6 @@ public final class CudaBackend implements Backend, AutoCloseable {
         }
     }
 
-    /** Number of NaN or infinite elements of {@code x} (dynamic loss scaling); waits for the result. */
-    public int countNonFinite(Tensor x) {
-        checkFloat(x);
-        synchronized (staging) {
-            driver.memset(smallScratch, (byte) 0, 4, stream);
-            launch1d("hvd_count_nonfinite_f32", x.numel(), new KernelArgs().ptr(ptr(x)).ptr(smallScratch).i32(x.numel()));
-            return readInt(smallScratch);
-        }
-    }
-
     // ---- convolution --------------------------------------------------------------------------
 
     @Override

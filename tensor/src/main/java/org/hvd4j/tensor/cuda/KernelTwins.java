@@ -188,16 +188,6 @@ final class KernelTwins {
                 partial.putDouble(8 * b, sums[b]);
             }
         });
-        add("hvd_count_nonfinite_f32", ANY_GRID, l -> {
-            int n = l.i(2);
-            FloatBuffer x = raw(l, 0, 4L * n).asFloatBuffer();
-            ByteBuffer count = raw(l, 1, 4);
-            int bad = 0;
-            for (int i = 0; i < n; i++) {
-                bad += Float.isFinite(x.get(i)) ? 0 : 1;
-            }
-            count.putInt(0, count.getInt(0) + bad);
-        });
     }
 
     /** Rows with a label outside [0, cols) get a NaN loss and report the first such row. */
