@@ -42,10 +42,15 @@ public final class HvdRuntime implements AutoCloseable {
         this.info = node.placement();
     }
 
-    /** Joins the job described by {@code job} (blocks until every rank has arrived). */
+    /**
+     * Joins the job described by {@code job} (blocks until every rank has arrived), then binds
+     * this rank to its share of the host's CPUs when the launcher asks for it ({@link CpuBinding}).
+     */
     public static HvdRuntime start(JobConfig job) {
         try {
-            return new HvdRuntime(Bootstrap.start(job));
+            HvdRuntime rt = new HvdRuntime(Bootstrap.start(job));
+            CpuBinding.applyFromEnvironment(System.getenv(), rt.localRank(), rt.localSize());
+            return rt;
         } catch (IOException e) {
             throw new HvdException("rank " + job.ranks().rank() + " could not join the job: " + e.getMessage(), e);
         }

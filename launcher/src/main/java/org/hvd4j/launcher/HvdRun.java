@@ -90,6 +90,11 @@ public final class HvdRun implements Callable<Integer> {
             + "others' tensors, 0 = off (default: 60)")
     Integer stallCheckSeconds;
 
+    @Option(names = "--bind-to", paramLabel = "core|none", description = "core: each rank of a host runs on its own "
+            + "share of the host's CPUs (Open MPI's --bind-to core); none: the OS places every thread (default: "
+            + "none, or HVD4J_BIND)")
+    String bindTo;
+
     @Option(names = "--env", paramLabel = "NAME[=VALUE]", description = "set a variable for every rank; NAME alone "
             + "passes this shell's value (repeatable)")
     List<String> env = new ArrayList<>();
@@ -207,6 +212,10 @@ public final class HvdRun implements Callable<Integer> {
         // OpenBLAS's idle threads spin for 2^28 cycles after each GEMM by default, competing with the
         // Java kernels that run between GEMMs; 2^20 measured best across mlp and cnn (README)
         e.putIfAbsent("OPENBLAS_THREAD_TIMEOUT", "20");
+        String bind = bindTo != null ? bindTo : environment.getOrDefault("HVD4J_BIND", "none");
+        check(bind.equals("core") || bind.equals("none"), "--bind-to must be core or none, got '" + bind + "'");
+        // the ranks bind themselves once they know their local rank (org.hvd4j.allreduce.CpuBinding)
+        e.put("HVD4J_BIND", bind);
         if (timeline != null) {
             e.put("HVD4J_TIMELINE", timeline.toAbsolutePath().toString());
         }

@@ -143,6 +143,30 @@ class HvdRunJobTest {
     }
 
     @Test
+    void ranksAreBoundToTheirShareOfTheCpusWhenAsked() throws Exception {
+        java.util.List<Integer> all = org.hvd4j.allreduce.CpuBinding.allowedCpus(
+                Files.readString(Path.of("/proc/self/status")));
+        Launch bound = Launch.run("-np", "2", "--bind-to", "core", "test-rank", "cpus");
+        assertEquals(0, bound.exit, bound.describe());
+        for (int r = 0; r < 2; r++) {
+            // fewer CPUs than ranks: nothing is bound (and each rank keeps all of them)
+            java.util.List<Integer> share = all.size() >= 2 ? all.subList(r * all.size() / 2, (r + 1) * all.size() / 2) : all;
+            int threads = Math.max(1, all.size() >= 2 ? share.size() : all.size() / 2);
+            assertTrue(bound.out.contains("rank " + r + " cpus [" + org.hvd4j.allreduce.CpuBinding.format(share)
+                    + "] threads " + threads), all + "\n" + bound.describe());
+        }
+        Launch free = Launch.run("-np", "2", "test-rank", "cpus"); // unbound by default
+        assertEquals(0, free.exit, free.describe());
+        for (int r = 0; r < 2; r++) {
+            assertTrue(free.out.contains("rank " + r + " cpus [" + org.hvd4j.allreduce.CpuBinding.format(all) + "]"),
+                    free.describe());
+        }
+        Launch typo = Launch.run("-np", "2", "--bind-to", "socket", "test-rank", "cpus");
+        assertEquals(2, typo.exit, typo.describe());
+        assertTrue(typo.err.contains("--bind-to must be core or none, got 'socket'"), typo.describe());
+    }
+
+    @Test
     void badOptionsExitWithUsageErrors() {
         Launch tooMany = Launch.run("-np", "5", "-H", "a:2,b:2", "test-rank", "hvd");
         assertEquals(2, tooMany.exit, tooMany.describe());

@@ -17,6 +17,8 @@ import org.hvd4j.allreduce.rendezvous.RendezvousClient;
  *   <li>{@code spam N}: N numbered lines on stdout and on stderr, from two threads at once;</li>
  *   <li>{@code hvd}: Hvd.init(), allreduce of rank+1, prints the sum;</li>
  *   <li>{@code late R}: like hvd, but rank R sleeps for a minute before Hvd.init();</li>
+ *   <li>{@code cpus}: after Hvd.init(), prints the CPUs this process may run on and the default
+ *       CPU thread count;</li>
  *   <li>{@code auth-probe}: after Hvd.init(), rank 0 tries the rendezvous server and rank 1's
  *       listener with a wrong secret and prints whether each rejected it.</li>
  * </ul>
@@ -45,6 +47,7 @@ public final class TestRank {
             case "hvd" -> hvd(rank, -1);
             case "late" -> hvd(rank, Integer.parseInt(args[1]));
             case "auth-probe" -> authProbe(rank);
+            case "cpus" -> cpus(rank);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -71,6 +74,15 @@ public final class TestRank {
         Hvd.allreduce(v, Reduction.SUM);
         System.out.println("rank " + Hvd.rank() + " of " + Hvd.size() + " local " + Hvd.localRank() + "/"
                 + Hvd.localSize() + " sum " + (long) v[0]);
+        Hvd.shutdown();
+    }
+
+    private static void cpus(int rank) throws IOException {
+        Hvd.init();
+        String status = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/status"));
+        String list = status.lines().filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst().orElse("?")
+                .substring("Cpus_allowed_list:".length()).trim();
+        System.out.println("rank " + rank + " cpus [" + list + "] threads " + org.hvd4j.tensor.cpu.CpuThreads.defaultThreads());
         Hvd.shutdown();
     }
 

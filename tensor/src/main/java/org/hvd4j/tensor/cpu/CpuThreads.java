@@ -8,12 +8,18 @@ public final class CpuThreads {
     /**
      * {@code max(1, availableProcessors / localSize)}, where the local process count comes from
      * {@code HVD4J_LOCAL_SIZE}, else Open MPI's {@code OMPI_COMM_WORLD_LOCAL_SIZE}, else torchrun's
-     * {@code LOCAL_WORLD_SIZE}, else 1. {@code HVD4J_NUM_THREADS} overrides the result.
+     * {@code LOCAL_WORLD_SIZE}, else 1. {@code HVD4J_NUM_THREADS} overrides the result. A rank
+     * that hvd4j bound to its share of the CPUs (system property {@code hvd4j.boundCpus}, set by
+     * the distributed runtime) uses that share: its available processors are already its own.
      */
     public static int defaultThreads() {
         String forced = System.getenv("HVD4J_NUM_THREADS");
         if (forced != null && !forced.isBlank()) {
             return Math.max(1, Integer.parseInt(forced.trim()));
+        }
+        String bound = System.getProperty("hvd4j.boundCpus");
+        if (bound != null && !bound.isBlank()) {
+            return Math.max(1, Integer.parseInt(bound.trim()));
         }
         int local = 1;
         for (String var : new String[] {"HVD4J_LOCAL_SIZE", "OMPI_COMM_WORLD_LOCAL_SIZE", "LOCAL_WORLD_SIZE"}) {
