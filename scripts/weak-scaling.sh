@@ -5,7 +5,10 @@
 # what the host itself allows when N processes share its memory and caches).
 #
 # Usage: scripts/weak-scaling.sh [--models "mlp cnn"] [--ranks "2"] [--steps-mlp 6000] [--steps-cnn 120]
-#                                [--out FILE.md] [--csv FILE]
+#                                [--bind core|none] [--out FILE.md] [--csv FILE]
+# (--bind: none (default, as hvdrun) leaves placement to the OS; core binds each of the N ranks, and
+# each of the N independent runs, to its share of the CPUs. The single rank is never bound.
+# HVD4J_JAVA_OPTS adds JVM options to every run.)
 # (--csv: model,ranks,one_rank_sps,per_rank_sps,efficiency,host_limit, for plot-results)
 # Every run: train --dataset fashion-mnist --batch-size 128 (per rank) --threads 1 --steps S, the
 # default recipe, throughput = the summary's samples_per_s (after 20 warm-up steps, summed over ranks).
@@ -18,12 +21,14 @@ steps_mlp=6000
 steps_cnn=120
 out=""
 csv=""
+bind=none
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --models) models="$2"; shift 2 ;;
         --ranks) ranks="$2"; shift 2 ;;
         --steps-mlp) steps_mlp="$2"; shift 2 ;;
         --steps-cnn) steps_cnn="$2"; shift 2 ;;
+        --bind) bind="$2"; shift 2 ;;
         --out) out="$2"; shift 2 ;;
         --csv) csv="$2"; shift 2 ;;
         *) echo "weak-scaling: unknown option $1" >&2; exit 2 ;;
@@ -39,10 +44,16 @@ LAUNCH_LOGS="$work"
 # shellcheck source=lib/launch-local.sh
 source "$root/scripts/lib/launch-local.sh"
 export OPENBLAS_THREAD_TIMEOUT=20 OPENBLAS_NUM_THREADS=1
+case "$bind" in
+    core | none) export HVD4J_BIND="$bind" ;;
+    *) echo "weak-scaling: --bind must be core or none" >&2; exit 2 ;;
+esac
 
 sps() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["samples_per_s"])' "$1"; }
-train() { # model steps summary-file
-    java -Xmx2g -cp "$cp" org.hvd4j.examples.Train --model "$1" --steps "$2" --threads 1 --summary-json "$3"
+train() { # model steps summary-file [cpus to run on]
+    local pin=()
+    [[ -n "${4:-}" ]] && pin=(taskset -c "$4")
+    "${pin[@]}" java -Xmx2g ${HVD4J_JAVA_OPTS:-} -cp "$cp" org.hvd4j.examples.Train --model "$1" --steps "$2" --threads 1 --summary-json "$3"
 }
 
 rows=()
@@ -53,12 +64,20 @@ for m in $models; do
     train "$m" "$steps" "$work/one.json" > /dev/null
     one=$(sps "$work/one.json")
     for n in $ranks; do
-        launch_local "$n" java -Xmx2g -cp "$cp" org.hvd4j.examples.Train --model "$m" --steps "$steps" --threads 1 \
+        launch_local "$n" java -Xmx2g ${HVD4J_JAVA_OPTS:-} -cp "$cp" org.hvd4j.examples.Train --model "$m" --steps "$steps" --threads 1 \
             --summary-json "$work/dist.json" > /dev/null
         dist=$(sps "$work/dist.json")
         pids=()
         for ((r = 0; r < n; r++)); do
-            train "$m" "$steps" "$work/alone$r.json" > /dev/null &
+            cpus=""
+            if [[ "$bind" == core ]]; then
+                # the share rank r of n gets (org.hvd4j.allreduce.CpuBinding), for the same placement
+                cpus=$(python3 -c "
+import os, sys
+c = sorted(os.sched_getaffinity(0)); n, r = $n, $r
+print(','.join(map(str, c[r * len(c) // n:(r + 1) * len(c) // n])) if len(c) >= n else '')")
+            fi
+            train "$m" "$steps" "$work/alone$r.json" "${cpus:-}" > /dev/null &
             pids+=($!)
         done
         for p in "${pids[@]}"; do wait "$p"; done
