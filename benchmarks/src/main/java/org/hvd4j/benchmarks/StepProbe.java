@@ -2,7 +2,6 @@ package org.hvd4j.benchmarks;
 
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.hvd4j.allreduce.DistributedOptimizer;
 import org.hvd4j.allreduce.Hvd;
@@ -81,7 +80,7 @@ public final class StepProbe implements Callable<Integer> {
         DistributedOptimizer dist = mode.equals("dist") ? DistributedOptimizer.wrap(inner) : null;
         Optimizer opt = dist != null ? dist : inner;
         Hvd.broadcastParameters(m, 0);
-        Tensor[] batch = randomBatch(be, Hvd.rank());
+        Tensor[] batch = SyntheticBench.randomBatch(be, model, batchSize, Hvd.rank()); // the same batch as synthetic's
         long[][] phases = new long[4][steps]; // forward+backward, sync, update, whole step
         for (int s = 0; s < steps; s++) {
             try (TensorScope scope = TensorScope.open()) {
@@ -124,20 +123,5 @@ public final class StepProbe implements Callable<Integer> {
 
     private static double at(long[] sorted, double q) {
         return sorted[Math.min(sorted.length - 1, (int) (q * sorted.length))];
-    }
-
-    private Tensor[] randomBatch(Backend be, int rank) {
-        SplittableRandom rnd = new SplittableRandom(1234 + rank);
-        float[] x = new float[batchSize * 784];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (rnd.nextDouble() * 2 - 1);
-        }
-        int[] y = new int[batchSize];
-        for (int i = 0; i < y.length; i++) {
-            y[i] = rnd.nextInt(10);
-        }
-        Tensor images = Models.takesImages(model) ? Tensor.of(be, x, batchSize, 1, 28, 28) : Tensor.of(be, x, batchSize,
-                784);
-        return new Tensor[] {images, Tensor.ofInts(be, y, batchSize)};
     }
 }

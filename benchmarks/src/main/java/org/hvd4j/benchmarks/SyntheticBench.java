@@ -127,7 +127,7 @@ public final class SyntheticBench implements Callable<Integer> {
         Optimizer opt = DistributedOptimizer.wrap(new Sgd(m.parameters(), 0.01f, 0f, 0f, 0f, false));
         Hvd.broadcastParameters(m, 0);
         Hvd.broadcastOptimizerState(opt, 0);
-        Tensor[] batch = randomBatch(be, Hvd.rank());
+        Tensor[] batch = randomBatch(be, model, batchSize, Hvd.rank());
 
         out.println("Model: " + model);
         out.println("Batch size: " + batchSize);
@@ -173,8 +173,8 @@ public final class SyntheticBench implements Callable<Integer> {
                         .collect(Collectors.joining(", ")));
     }
 
-    /** Images (uniform in [-1, 1), the model's input shape) and labels (uniform classes), seeded by rank. */
-    private Tensor[] randomBatch(Backend be, int rank) {
+    /** Images (uniform in [-1, 1), {@code model}'s input shape) and labels (uniform classes), seeded by rank. */
+    static Tensor[] randomBatch(Backend be, String model, int batchSize, int rank) {
         SplittableRandom rnd = new SplittableRandom(1234 + rank);
         float[] x = new float[batchSize * 784];
         for (int i = 0; i < x.length; i++) {
