@@ -25,25 +25,25 @@ import java.util.concurrent.TimeUnit;
  * Other launchers (mpirun, srun) bind ranks themselves, so only {@code HVD4J_BIND} turns it on.
  */
 public final class CpuBinding {
-    /** System property holding the number of CPUs this rank was bound to (read by {@code CpuThreads}). */
-    public static final String BOUND_CPUS_PROPERTY = "hvd4j.boundCpus";
     private static final System.Logger LOG = System.getLogger("org.hvd4j.allreduce");
 
     private CpuBinding() {
     }
 
     /**
-     * Applies {@code HVD4J_BIND} ({@code core} or {@code none}, default none) for local rank
-     * {@code localRank} of {@code localSize}; returns the CPUs bound to, or an empty list.
+     * Whether {@code HVD4J_BIND} ({@code core} or {@code none}, default none) asks for binding.
+     * Called before the rank joins the job, so that a bad value fails this rank alone, at once.
      */
-    static List<Integer> applyFromEnvironment(Map<String, String> env, int localRank, int localSize) {
+    static boolean requested(Map<String, String> env) {
         String mode = env.getOrDefault("HVD4J_BIND", "none").trim();
-        if (mode.isEmpty() || mode.equals("none")) {
-            return List.of();
-        }
-        if (!mode.equals("core")) {
+        if (!mode.isEmpty() && !mode.equals("none") && !mode.equals("core")) {
             throw new HvdException("HVD4J_BIND must be 'core' or 'none', got '" + mode + "'");
         }
+        return mode.equals("core");
+    }
+
+    /** Binds local rank {@code localRank} of {@code localSize} to its share; returns the CPUs, or an empty list. */
+    static List<Integer> bind(int localRank, int localSize) {
         if (localSize <= 1) {
             return List.of();
         }
@@ -68,7 +68,7 @@ public final class CpuBinding {
                     + " (" + failure + "); running unbound. Install util-linux or pass hvdrun --bind-to none");
             return List.of();
         }
-        System.setProperty(BOUND_CPUS_PROPERTY, Integer.toString(mine.size()));
+        System.setProperty(org.hvd4j.tensor.cpu.CpuThreads.BOUND_CPUS_PROPERTY, Integer.toString(mine.size()));
         return mine;
     }
 

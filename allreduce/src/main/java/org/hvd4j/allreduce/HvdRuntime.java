@@ -47,9 +47,12 @@ public final class HvdRuntime implements AutoCloseable {
      * this rank to its share of the host's CPUs when the launcher asks for it ({@link CpuBinding}).
      */
     public static HvdRuntime start(JobConfig job) {
+        boolean bind = CpuBinding.requested(System.getenv());
         try {
             HvdRuntime rt = new HvdRuntime(Bootstrap.start(job));
-            CpuBinding.applyFromEnvironment(System.getenv(), rt.localRank(), rt.localSize());
+            if (bind) {
+                CpuBinding.bind(rt.localRank(), rt.localSize());
+            }
             return rt;
         } catch (IOException e) {
             throw new HvdException("rank " + job.ranks().rank() + " could not join the job: " + e.getMessage(), e);

@@ -1,6 +1,7 @@
 package org.hvd4j.allreduce;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,11 +38,11 @@ class CpuBindingTest {
 
     @Test
     void bindsOnlyWhenAskedAndRejectsUnknownModes() {
-        assertTrue(CpuBinding.applyFromEnvironment(Map.of(), 0, 2).isEmpty());
-        assertTrue(CpuBinding.applyFromEnvironment(Map.of("HVD4J_BIND", "none"), 0, 2).isEmpty());
-        assertTrue(CpuBinding.applyFromEnvironment(Map.of("HVD4J_BIND", "core"), 0, 1).isEmpty()); // alone on its host
-        HvdException e = assertThrows(HvdException.class,
-                () -> CpuBinding.applyFromEnvironment(Map.of("HVD4J_BIND", "socket"), 0, 2));
+        assertFalse(CpuBinding.requested(Map.of()));
+        assertFalse(CpuBinding.requested(Map.of("HVD4J_BIND", "none")));
+        assertTrue(CpuBinding.requested(Map.of("HVD4J_BIND", " core ")));
+        assertTrue(CpuBinding.bind(0, 1).isEmpty()); // alone on its host: nothing to share
+        HvdException e = assertThrows(HvdException.class, () -> CpuBinding.requested(Map.of("HVD4J_BIND", "socket")));
         assertTrue(e.getMessage().contains("HVD4J_BIND must be 'core' or 'none', got 'socket'"), e.getMessage());
     }
 }
