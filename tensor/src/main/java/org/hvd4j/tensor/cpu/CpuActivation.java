@@ -4,7 +4,10 @@ import java.nio.FloatBuffer;
 import org.hvd4j.tensor.Activation;
 import org.hvd4j.tensor.Tensor;
 
-/** Pointwise activations and their derivatives, block by block on {@link Scratch} arrays. */
+/**
+ * Pointwise activations and their derivatives, block by block on {@link Scratch} arrays; ReLU also
+ * in place with the Vector API ({@link SimdKernels}) when {@link Simd#ENABLED}, with the same results.
+ */
 final class CpuActivation {
     private static final double INV_SQRT2 = 1.0 / Math.sqrt(2.0);
     private static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
@@ -13,6 +16,20 @@ final class CpuActivation {
     }
 
     static void forward(Activation fn, Tensor xt, Tensor out) {
+        if (Simd.ENABLED && fn == Activation.RELU) {
+            reluSimd(xt, out);
+        } else {
+            forwardStaged(fn, xt, out);
+        }
+    }
+
+    static void reluSimd(Tensor xt, Tensor out) {
+        int n = CpuElementwise.sameSize(xt, out, out);
+        Parallel.forRange(n, Simd.GRAIN, (from, to) -> SimdKernels.relu(CpuBackend.bytes(xt), xt.offset(),
+                CpuBackend.bytes(out), out.offset(), from, to));
+    }
+
+    static void forwardStaged(Activation fn, Tensor xt, Tensor out) {
         int n = CpuElementwise.sameSize(xt, out, out);
         FloatBuffer xb = CpuBackend.f(xt);
         FloatBuffer yb = CpuBackend.f(out);
@@ -59,6 +76,22 @@ final class CpuActivation {
     }
 
     static void backward(Activation fn, Tensor xt, Tensor yt, Tensor got, Tensor git) {
+        if (Simd.ENABLED && fn == Activation.RELU) {
+            reluBackwardSimd(xt, yt, got, git);
+        } else {
+            backwardStaged(fn, xt, yt, got, git);
+        }
+    }
+
+    static void reluBackwardSimd(Tensor xt, Tensor yt, Tensor got, Tensor git) {
+        int n = CpuElementwise.sameSize(got, git, git);
+        boolean fromX = yt == null;
+        Tensor src = fromX ? xt : yt;
+        Parallel.forRange(n, Simd.GRAIN, (from, to) -> SimdKernels.reluBackward(CpuBackend.bytes(src), src.offset(),
+                fromX, CpuBackend.bytes(got), got.offset(), CpuBackend.bytes(git), git.offset(), from, to));
+    }
+
+    static void backwardStaged(Activation fn, Tensor xt, Tensor yt, Tensor got, Tensor git) {
         int n = CpuElementwise.sameSize(got, git, git);
         // GELU's derivative needs x; the others are cheapest from y (for ReLU either works).
         boolean fromX = fn == Activation.GELU || yt == null;

@@ -105,6 +105,11 @@ public final class CpuBackend implements Backend {
         return ((CpuStorage) t.storage()).floats;
     }
 
+    /** The bytes behind {@code t}'s storage (native order); index them with {@code 4 * (t.offset() + i)}. */
+    static ByteBuffer bytes(Tensor t) {
+        return ((CpuStorage) t.storage()).bytes;
+    }
+
     static IntBuffer i(Tensor t) {
         if (t.dtype() != DType.INT32) {
             throw new IllegalArgumentException(t.describe() + " must be INT32, is " + t.dtype());

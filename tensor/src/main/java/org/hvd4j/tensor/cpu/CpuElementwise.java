@@ -99,6 +99,20 @@ final class CpuElementwise {
 
     /** Rows of {@code inner} values share one bias; for {@code inner == 1} a row is a bias vector. */
     static void addBias(Tensor xt, Tensor bt, int outer, int channels, int inner, Tensor out) {
+        if (Simd.ENABLED && inner == 1) {
+            addBiasRowsSimd(xt, bt, outer, channels, out);
+        } else {
+            addBiasStaged(xt, bt, outer, channels, inner, out);
+        }
+    }
+
+    static void addBiasRowsSimd(Tensor xt, Tensor bt, int outer, int channels, Tensor out) {
+        Parallel.forRange(outer, Math.max(1, Simd.GRAIN / channels), (from, to) -> SimdKernels.addBiasRows(
+                CpuBackend.bytes(xt), xt.offset(), CpuBackend.bytes(bt), bt.offset(), CpuBackend.bytes(out),
+                out.offset(), channels, from, to));
+    }
+
+    static void addBiasStaged(Tensor xt, Tensor bt, int outer, int channels, int inner, Tensor out) {
         FloatBuffer xb = CpuBackend.f(xt);
         FloatBuffer zb = CpuBackend.f(out);
         float[] bias = Scratch.floats(2, channels); // caller's slot 2; the body uses slot 0

@@ -3,13 +3,36 @@ package org.hvd4j.tensor.cpu;
 import java.nio.FloatBuffer;
 import org.hvd4j.tensor.Tensor;
 
-/** Fused optimizer updates: one pass over parameter, gradient and state, block by block. */
+/**
+ * Fused optimizer updates: one pass over parameter, gradient and state. Each has a staged twin
+ * (block by block on {@link Scratch} arrays) and a Vector API one ({@link SimdKernels}), chosen by
+ * {@link Simd#ENABLED}; both give the same floats.
+ */
 final class CpuOptim {
     private CpuOptim() {
     }
 
+    /** SGD in place, PyTorch's order of operations (see {@link SimdKernels#sgd}); {@code bt} is unused without momentum. */
     static void sgd(Tensor pt, Tensor gt, Tensor bt, float lr, float momentum, float dampening,
                     float wd, boolean nesterov, boolean first) {
+        if (Simd.ENABLED) {
+            sgdSimd(pt, gt, bt, lr, momentum, dampening, wd, nesterov, first);
+        } else {
+            sgdStaged(pt, gt, bt, lr, momentum, dampening, wd, nesterov, first);
+        }
+    }
+
+    static void sgdSimd(Tensor pt, Tensor gt, Tensor bt, float lr, float momentum, float dampening,
+                        float wd, boolean nesterov, boolean first) {
+        boolean withBuf = momentum != 0f;
+        Parallel.forRange(pt.numel(), Simd.GRAIN, (from, to) -> SimdKernels.sgd(
+                CpuBackend.bytes(pt), pt.offset(), CpuBackend.bytes(gt), gt.offset(),
+                withBuf ? CpuBackend.bytes(bt) : null, withBuf ? bt.offset() : 0, from, to,
+                lr, momentum, dampening, wd, nesterov, first));
+    }
+
+    static void sgdStaged(Tensor pt, Tensor gt, Tensor bt, float lr, float momentum, float dampening,
+                          float wd, boolean nesterov, boolean first) {
         FloatBuffer pb = CpuBackend.f(pt);
         FloatBuffer gb = CpuBackend.f(gt);
         FloatBuffer bb = bt == null ? null : CpuBackend.f(bt);
@@ -47,6 +70,23 @@ final class CpuOptim {
     /** {@link #adam} with the bias corrections folded in: {@code stepSize = lr/bc1}, {@code sqrtBc2 = sqrt(bc2)}. */
     static void adamCorrected(Tensor pt, Tensor gt, Tensor mt, Tensor vt, float lr, float b1, float b2, float eps,
                               float wd, boolean decoupled, float stepSize, float sqrtBc2) {
+        if (Simd.ENABLED) {
+            adamSimd(pt, gt, mt, vt, lr, b1, b2, eps, wd, decoupled, stepSize, sqrtBc2);
+        } else {
+            adamStaged(pt, gt, mt, vt, lr, b1, b2, eps, wd, decoupled, stepSize, sqrtBc2);
+        }
+    }
+
+    static void adamSimd(Tensor pt, Tensor gt, Tensor mt, Tensor vt, float lr, float b1, float b2, float eps,
+                         float wd, boolean decoupled, float stepSize, float sqrtBc2) {
+        Parallel.forRange(pt.numel(), Simd.GRAIN, (from, to) -> SimdKernels.adam(
+                CpuBackend.bytes(pt), pt.offset(), CpuBackend.bytes(gt), gt.offset(), CpuBackend.bytes(mt),
+                mt.offset(), CpuBackend.bytes(vt), vt.offset(), from, to, lr, b1, b2, eps, wd, decoupled,
+                stepSize, sqrtBc2));
+    }
+
+    static void adamStaged(Tensor pt, Tensor gt, Tensor mt, Tensor vt, float lr, float b1, float b2, float eps,
+                           float wd, boolean decoupled, float stepSize, float sqrtBc2) {
         FloatBuffer pb = CpuBackend.f(pt);
         FloatBuffer gb = CpuBackend.f(gt);
         FloatBuffer mb = CpuBackend.f(mt);

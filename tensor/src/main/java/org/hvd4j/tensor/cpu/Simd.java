@@ -1,0 +1,33 @@
+package org.hvd4j.tensor.cpu;
+
+/**
+ * Whether the CPU kernels use {@link SimdKernels} (the Vector API) or their staged twins.
+ *
+ * <p>On when the JVM runs with {@code --add-modules jdk.incubator.vector} (as {@code hvdrun}, its
+ * ranks and the tests start it) unless the system property {@code hvd4j.simd} is {@code false};
+ * otherwise, for a program started without the module, every kernel keeps its staged path, with
+ * the same results. Read once: the choice is a constant the JIT folds away.
+ */
+public final class Simd {
+    /** Name of the system property that turns the Vector API kernels off ({@code -Dhvd4j.simd=false}). */
+    public static final String PROPERTY = "hvd4j.simd";
+
+    static final boolean ENABLED = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+            && !"false".equalsIgnoreCase(System.getProperty(PROPERTY));
+
+    /**
+     * Elements below which a vectorised pass stays on the calling thread (it is split in two from
+     * twice this). These passes are memory-bound: the {@code mlp}'s SGD update of {@code fc1.weight}
+     * (401,408 floats) took 215 µs on one thread and 273 µs split over two, the hand-off to the
+     * pool's parked thread costing more than the second core brings.
+     */
+    static final int GRAIN = 1 << 20;
+
+    private Simd() {
+    }
+
+    /** True when this JVM's CPU kernels use the Vector API. */
+    public static boolean enabled() {
+        return ENABLED;
+    }
+}
