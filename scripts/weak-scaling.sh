@@ -49,11 +49,16 @@ case "$bind" in
     *) echo "weak-scaling: --bind must be core or none" >&2; exit 2 ;;
 esac
 
+# the Vector API kernels, as under hvdrun; the JVM's notice about the incubating module is dropped
+jvm=(java -Xmx2g --add-modules jdk.incubator.vector)
+notice="WARNING: Using incubator modules: jdk.incubator.vector"
+quiet() { "$@" 2> >(grep -v -x -F "$notice" >&2); }
+
 sps() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["samples_per_s"])' "$1"; }
 train() { # model steps summary-file [cpus to run on]
     local pin=()
     [[ -n "${4:-}" ]] && pin=(taskset -c "$4")
-    "${pin[@]}" java -Xmx2g ${HVD4J_JAVA_OPTS:-} -cp "$cp" org.hvd4j.examples.Train --model "$1" --steps "$2" --threads 1 --summary-json "$3"
+    quiet "${pin[@]}" "${jvm[@]}" ${HVD4J_JAVA_OPTS:-} -cp "$cp" org.hvd4j.examples.Train --model "$1" --steps "$2" --threads 1 --summary-json "$3"
 }
 
 rows=()
@@ -64,7 +69,7 @@ for m in $models; do
     train "$m" "$steps" "$work/one.json" > /dev/null
     one=$(sps "$work/one.json")
     for n in $ranks; do
-        launch_local "$n" java -Xmx2g ${HVD4J_JAVA_OPTS:-} -cp "$cp" org.hvd4j.examples.Train --model "$m" --steps "$steps" --threads 1 \
+        quiet launch_local "$n" "${jvm[@]}" ${HVD4J_JAVA_OPTS:-} -cp "$cp" org.hvd4j.examples.Train --model "$m" --steps "$steps" --threads 1 \
             --summary-json "$work/dist.json" > /dev/null
         dist=$(sps "$work/dist.json")
         pids=()

@@ -270,6 +270,9 @@ public final class HvdRun implements Callable<Integer> {
         // tensors live off-heap (direct buffers): give them room independent of the heap size
         cmd.add("-Xmx2g");
         cmd.add("-XX:MaxDirectMemorySize=8g");
+        // the CPU kernels' Vector API path (org.hvd4j.tensor.cpu.Simd); OutputMux drops the JVM's notice about it
+        cmd.add("--add-modules");
+        cmd.add(OutputMux.VECTOR_MODULE);
         String opts = environment.get("HVD4J_JAVA_OPTS");
         if (opts != null && !opts.isBlank()) {
             cmd.addAll(List.of(opts.trim().split("\\s+")));

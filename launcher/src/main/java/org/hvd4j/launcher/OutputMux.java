@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -24,6 +25,17 @@ import java.util.List;
  * so heavy output goes out in large writes and a quiet rank's line appears at once.
  */
 final class OutputMux implements AutoCloseable {
+    /** The incubating module built-in programs run with ({@code --add-modules}); see {@link #INCUBATOR_NOTICE}. */
+    static final String VECTOR_MODULE = "jdk.incubator.vector";
+
+    /**
+     * The line every JVM started with an incubating module writes first to its stderr. hvdrun adds
+     * the module itself, so the line says nothing to the user: it is dropped, from the console and
+     * from {@code DIR/rank.N/stderr} alike.
+     */
+    static final String INCUBATOR_NOTICE = "WARNING: Using incubator modules: " + VECTOR_MODULE;
+    private static final byte[] NOTICE_BYTES = INCUBATOR_NOTICE.getBytes(StandardCharsets.UTF_8);
+
     /** A line longer than this is passed on in pieces of this size (each with the prefix). */
     static final int MAX_LINE = 1 << 20;
     private static final int TAIL_LINES = 20;
@@ -119,6 +131,9 @@ final class OutputMux implements AutoCloseable {
     private void emit(ByteArrayOutputStream line, byte[] prefix, OutputStream console, OutputStream file, Tail tail) {
         byte[] bytes = line.toByteArray();
         line.reset();
+        if (tail != null && Arrays.equals(bytes, NOTICE_BYTES)) {
+            return; // stderr only; see INCUBATOR_NOTICE
+        }
         synchronized (lock) {
             try {
                 console.write(prefix);

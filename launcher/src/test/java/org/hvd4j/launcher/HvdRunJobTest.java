@@ -167,6 +167,17 @@ class HvdRunJobTest {
     }
 
     @Test
+    void builtInProgramsRunWithTheVectorApiAndItsNoticeIsDropped(@TempDir Path dir) throws Exception {
+        Launch l = Launch.run("-np", "2", "--output-filename", dir.toString(), "test-rank", "simd");
+        assertEquals(0, l.exit, l.describe());
+        for (int r = 0; r < 2; r++) {
+            assertTrue(l.out.contains("[" + r + "]<stdout>:rank " + r + " simd true"), l.describe());
+            assertEquals(List.of(), Files.readAllLines(dir.resolve("rank." + r).resolve("stderr")), "rank " + r);
+        }
+        assertFalse(l.err.contains("incubator"), l.describe());
+    }
+
+    @Test
     void badOptionsExitWithUsageErrors() {
         Launch tooMany = Launch.run("-np", "5", "-H", "a:2,b:2", "test-rank", "hvd");
         assertEquals(2, tooMany.exit, tooMany.describe());

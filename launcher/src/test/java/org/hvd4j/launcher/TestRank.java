@@ -19,6 +19,7 @@ import org.hvd4j.allreduce.rendezvous.RendezvousClient;
  *   <li>{@code late R}: like hvd, but rank R sleeps for a minute before Hvd.init();</li>
  *   <li>{@code cpus}: after Hvd.init(), prints the CPUs this process may run on and the default
  *       CPU thread count;</li>
+ *   <li>{@code simd}: prints whether the CPU kernels use the Vector API;</li>
  *   <li>{@code auth-probe}: after Hvd.init(), rank 0 tries the rendezvous server and rank 1's
  *       listener with a wrong secret and prints whether each rejected it.</li>
  * </ul>
@@ -48,6 +49,7 @@ public final class TestRank {
             case "late" -> hvd(rank, Integer.parseInt(args[1]));
             case "auth-probe" -> authProbe(rank);
             case "cpus" -> cpus(rank);
+            case "simd" -> System.out.println("rank " + rank + " simd " + org.hvd4j.tensor.cpu.Simd.enabled());
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
