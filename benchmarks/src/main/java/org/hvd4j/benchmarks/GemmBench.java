@@ -13,21 +13,42 @@ import org.hvd4j.tensor.cuda.Devices;
  * SGEMM throughput over the shapes of the built-in models ({@code M×N×K}, row-major,
  * {@code C = A·B}); prints GFLOP/s = 2·M·N·K / time. On CUDA the clock stops after the stream
  * has drained, and 4096³ is added (the issue's comparison with {@code torch.matmul}). Usage:
- * {@code GemmBench [threads] [--device cpu|cuda|cuda:N|emulated-cuda] [--precision tf32|fp32|bf16|fp16]}.
+ * {@code GemmBench [[--threads] N] [--device cpu|cuda|cuda:N|emulated-cuda] [--precision tf32|fp32|bf16|fp16]}.
  */
 public final class GemmBench {
     private GemmBench() {
     }
 
+    private static int positive(String s) {
+        int n;
+        try {
+            n = Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + s + "' is not a thread count");
+        }
+        if (n < 1) {
+            throw new IllegalArgumentException("thread count " + n + " must be at least 1");
+        }
+        return n;
+    }
+
     public static void main(String[] args) {
         String device = "cpu";
         String precision = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--device" -> device = args[++i];
-                case "--precision" -> precision = args[++i];
-                default -> CpuBackend.setThreads(Integer.parseInt(args[i]));
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--device" -> device = args[++i];
+                    case "--precision" -> precision = args[++i];
+                    case "--threads" -> CpuBackend.setThreads(positive(args[++i]));
+                    default -> CpuBackend.setThreads(positive(args[i]));
+                }
             }
+        } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
+            System.err.println("gemm-bench: usage: gemm-bench [[--threads] N] [--device cpu|cuda|cuda:N|emulated-cuda] "
+                    + "[--precision tf32|fp32|bf16|fp16]" + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
+            System.exit(2);
+            return;
         }
         Backend be;
         try {
