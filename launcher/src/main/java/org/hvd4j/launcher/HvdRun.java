@@ -272,7 +272,7 @@ public final class HvdRun implements Callable<Integer> {
         cmd.add("-XX:MaxDirectMemorySize=8g");
         // the CPU kernels' Vector API path (org.hvd4j.tensor.cpu.Simd); OutputMux drops the JVM's notice about it
         cmd.add("--add-modules");
-        cmd.add(OutputMux.VECTOR_MODULE);
+        cmd.add(org.hvd4j.tensor.cpu.Simd.MODULE);
         String opts = environment.get("HVD4J_JAVA_OPTS");
         if (opts != null && !opts.isBlank()) {
             cmd.addAll(List.of(opts.trim().split("\\s+")));

@@ -13,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.hvd4j.tensor.cpu.Simd;
 
 /**
  * Copies every rank's standard output and error to hvdrun's own, each line prefixed
@@ -25,15 +26,12 @@ import java.util.List;
  * so heavy output goes out in large writes and a quiet rank's line appears at once.
  */
 final class OutputMux implements AutoCloseable {
-    /** The incubating module built-in programs run with ({@code --add-modules}); see {@link #INCUBATOR_NOTICE}. */
-    static final String VECTOR_MODULE = "jdk.incubator.vector";
-
     /**
      * The line every JVM started with an incubating module writes first to its stderr. hvdrun adds
-     * the module itself, so the line says nothing to the user: it is dropped, from the console and
+     * the Vector API's module ({@link Simd#MODULE}) to its built-in programs itself, so the line says nothing to the user: it is dropped, from the console and
      * from {@code DIR/rank.N/stderr} alike.
      */
-    static final String INCUBATOR_NOTICE = "WARNING: Using incubator modules: " + VECTOR_MODULE;
+    static final String INCUBATOR_NOTICE = "WARNING: Using incubator modules: " + Simd.MODULE;
     private static final byte[] NOTICE_BYTES = INCUBATOR_NOTICE.getBytes(StandardCharsets.UTF_8);
 
     /** A line longer than this is passed on in pieces of this size (each with the prefix). */

@@ -12,7 +12,10 @@ public final class Simd {
     /** Name of the system property that turns the Vector API kernels off ({@code -Dhvd4j.simd=false}). */
     public static final String PROPERTY = "hvd4j.simd";
 
-    static final boolean ENABLED = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+    /** The module the Vector API kernels need, for {@code --add-modules} (hvdrun's launcher adds it). */
+    public static final String MODULE = "jdk.incubator.vector";
+
+    static final boolean ENABLED = ModuleLayer.boot().findModule(MODULE).isPresent()
             && !"false".equalsIgnoreCase(System.getProperty(PROPERTY));
 
     /**
