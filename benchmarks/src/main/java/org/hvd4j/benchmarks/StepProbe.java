@@ -5,12 +5,16 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.hvd4j.allreduce.DistributedOptimizer;
 import org.hvd4j.allreduce.Hvd;
+import org.hvd4j.allreduce.Reduction;
+import org.hvd4j.allreduce.comm.Communicator;
+import org.hvd4j.allreduce.comm.Pieces;
 import org.hvd4j.nn.Module;
 import org.hvd4j.nn.init.Rng;
 import org.hvd4j.nn.models.Models;
 import org.hvd4j.nn.optim.Optimizer;
 import org.hvd4j.nn.optim.Sgd;
 import org.hvd4j.tensor.Backend;
+import org.hvd4j.tensor.DType;
 import org.hvd4j.tensor.Tensor;
 import org.hvd4j.tensor.TensorScope;
 import org.hvd4j.tensor.cpu.CpuBackend;
@@ -30,7 +34,9 @@ import picocli.CommandLine.Spec;
  *   <li>{@code alone}: none (the ranks of a job run side by side without communicating: what the
  *       host allows);</li>
  *   <li>{@code barrier}: {@code Hvd.barrier()} (lockstep and negotiation, no data);</li>
- *   <li>{@code dist}: {@link DistributedOptimizer#synchronize()} (the real exchange).</li>
+ *   <li>{@code dist}: {@link DistributedOptimizer#synchronize()} (the real exchange);</li>
+ *   <li>{@code raw}: every gradient summed by this thread straight on the job's communicator, in
+ *       parameter order, with no negotiation or agreement (the lower bound of an exchange).</li>
  * </ul>
  * Every rank prints median, mean and tail percentiles over the second half of the steps; the
  * mean per step against one rank's {@code alone} is the scaling efficiency of that mode.
@@ -44,7 +50,7 @@ public final class StepProbe implements Callable<Integer> {
     @Option(names = "--model", description = "mlp, cnn or cnn-bn (default: ${DEFAULT-VALUE})", defaultValue = "mlp")
     String model;
 
-    @Option(names = "--mode", description = "alone, barrier or dist (default: ${DEFAULT-VALUE})", defaultValue = "dist")
+    @Option(names = "--mode", description = "alone, barrier, dist or raw (default: ${DEFAULT-VALUE})", defaultValue = "dist")
     String mode;
 
     @Option(names = "--steps", description = "steps; the second half is reported (default: ${DEFAULT-VALUE})",
@@ -66,10 +72,10 @@ public final class StepProbe implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!Models.NAMES.contains(model) || !Arrays.asList("alone", "barrier", "dist").contains(mode) || steps < 2
+        if (!Models.NAMES.contains(model) || !Arrays.asList("alone", "barrier", "dist", "raw").contains(mode) || steps < 2
                 || batchSize < 1 || threads < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--model must be one of " + Models.NAMES
-                    + ", --mode alone, barrier or dist, --steps >= 2, --batch-size and --threads >= 1");
+                    + ", --mode alone, barrier, dist or raw, --steps >= 2, --batch-size and --threads >= 1");
         }
         Hvd.init();
         CpuBackend.setThreads(threads);
@@ -92,6 +98,8 @@ public final class StepProbe implements Callable<Integer> {
                     dist.synchronize();
                 } else if (mode.equals("barrier")) {
                     Hvd.barrier();
+                } else if (mode.equals("raw")) {
+                    rawExchange(m);
                 }
                 long t2 = System.nanoTime();
                 opt.step();
@@ -110,6 +118,15 @@ public final class StepProbe implements Callable<Integer> {
         }
         System.out.print(b);
         return 0;
+    }
+
+    /** Every gradient summed in place on the communicator by this thread: no engine, no negotiation. */
+    private static void rawExchange(Module m) {
+        Communicator comm = Hvd.runtime().communicator();
+        for (Tensor p : m.parameters()) {
+            Tensor g = p.grad();
+            comm.allreduce(g.backend().hostBytes(g), DType.FLOAT32, Reduction.SUM, Pieces.balanced(g.numel(), comm.size()));
+        }
     }
 
     /** Median, mean and tail percentiles of {@code v[from..]} in microseconds. */

@@ -55,6 +55,6 @@ class StepProbeTest {
         CommandLine cli = new CommandLine(new StepProbe());
         cli.setErr(new PrintWriter(err));
         assertEquals(2, cli.execute("--mode", "fast"));
-        assertTrue(err.toString().contains("--mode alone, barrier or dist"), err.toString());
+        assertTrue(err.toString().contains("--mode alone, barrier, dist or raw"), err.toString());
     }
 }
