@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.hvd4j.allreduce.comm.Bytes;
+import org.hvd4j.allreduce.runtime.InlineExchange;
 import org.hvd4j.allreduce.runtime.Payload;
 import org.hvd4j.nn.optim.Optimizer;
 import org.hvd4j.nn.optim.OptimizerDecorator;
@@ -36,6 +37,14 @@ import org.hvd4j.tensor.Tensor;
  * before the sum and by {@code f/n} after it (average only), which keeps fp16 sums in range, and
  * explicit pre/post scale factors.
  *
+ * <p><b>On the training thread.</b> Where the job has an inline exchange ({@code
+ * HVD4J_INLINE_EXCHANGE}, on by default when a host has no core to spare for the engine thread;
+ * see {@link InlineExchange}), the hooks only count and {@link #synchronize()} reduces every
+ * gradient itself, with the same bits: there is nothing to overlap the backward pass with when
+ * every core computes, and the hand-off to the engine was most of the cost. When some rank cannot
+ * (CUDA gradients, a joined rank, different tensors), every rank goes through the engine for that
+ * step instead.
+ *
  * <p>To clip gradients, call {@link #synchronize()}, clip, then {@link #step()}: a step after an
  * explicit synchronize does not synchronize again.
  */
@@ -55,11 +64,13 @@ public final class DistributedOptimizer extends OptimizerDecorator {
     private final int[] readyIn;
     private final List<List<Handle<Object>>> inFlight = new ArrayList<>();
     private final boolean[] submitted;
+    private final InlineExchange inline;
     private boolean synchronizedThisStep;
 
     private DistributedOptimizer(Builder b) {
         super(b.inner);
         this.rt = b.runtime != null ? b.runtime : Hvd.runtime();
+        this.inline = rt.inlineExchange();
         this.op = b.op;
         this.passesPerStep = b.backwardPassesPerStep;
         this.compression = b.compression;
@@ -203,7 +214,7 @@ public final class DistributedOptimizer extends OptimizerDecorator {
                     + ": call step() (or zeroGrad()) after every " + passesPerStep + " backward passes");
         }
         int b = bucketOf[i];
-        if (c == passesPerStep && ++readyIn[b] == buckets.get(b).length) {
+        if (c == passesPerStep && ++readyIn[b] == buckets.get(b).length && inline == null) {
             submit(b);
         }
     }
@@ -213,6 +224,27 @@ public final class DistributedOptimizer extends OptimizerDecorator {
         List<Payload> payloads = new ArrayList<>();
         List<String> ns = new ArrayList<>();
         List<int[]> shapes = new ArrayList<>();
+        collect(b, payloads, ns, shapes);
+        inFlight.add(rt.allreduceAllAsync(payloads, ns, shapes, op, prescale, postscale));
+        submitted[b] = true;
+    }
+
+    /**
+     * Every gradient on the training thread, bucket by bucket in one call; false when some rank
+     * could not, and then nothing has been changed.
+     */
+    private boolean exchangeInline() {
+        List<Payload> payloads = new ArrayList<>();
+        List<String> ns = new ArrayList<>();
+        List<int[]> shapes = new ArrayList<>();
+        for (int b = 0; b < buckets.size(); b++) {
+            collect(b, payloads, ns, shapes);
+        }
+        return inline.allreduce(payloads, ns, shapes, op, prescale, postscale);
+    }
+
+    /** The payloads of bucket {@code b}'s gradients (in the wire type when compressed), their names and shapes. */
+    private void collect(int b, List<Payload> payloads, List<String> ns, List<int[]> shapes) {
         DType t = compression.wireType();
         for (int i : buckets.get(b)) {
             Tensor p = params.get(i);
@@ -235,13 +267,12 @@ public final class DistributedOptimizer extends OptimizerDecorator {
             ns.add(names[i]);
             shapes.add(p.shape().dims());
         }
-        inFlight.add(rt.allreduceAllAsync(payloads, ns, shapes, op, prescale, postscale));
-        submitted[b] = true;
     }
 
     /** Waits for every gradient's allreduce (submitting the buckets whose hooks did not all fire). */
     public void synchronize() {
-        for (int b = 0; b < buckets.size(); b++) {
+        boolean done = inline != null && exchangeInline();
+        for (int b = 0; b < buckets.size() && !done; b++) {
             if (!submitted[b]) {
                 submit(b);
             }

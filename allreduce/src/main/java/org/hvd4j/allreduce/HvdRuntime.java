@@ -10,6 +10,7 @@ import org.hvd4j.allreduce.comm.Bytes;
 import org.hvd4j.allreduce.comm.Communicator;
 import org.hvd4j.allreduce.runtime.Bootstrap;
 import org.hvd4j.allreduce.runtime.Hvd4jNames;
+import org.hvd4j.allreduce.runtime.InlineExchange;
 import org.hvd4j.allreduce.runtime.Node;
 import org.hvd4j.allreduce.runtime.OpKind;
 import org.hvd4j.allreduce.runtime.Outcome;
@@ -339,7 +340,22 @@ public final class HvdRuntime implements AutoCloseable {
     public int join() {
         Request r = new Request(rank(), Hvd4jNames.JOIN, OpKind.JOIN, DType.UINT8, new int[0], Reduction.SUM, -1, 1, 1,
                 new int[0]);
-        return awaitOutcome(node.engine().submit(r, Payload.of(Bytes.direct(0), DType.UINT8, 0))).lastJoined();
+        CompletableFuture<Outcome> joined = node.engine().submit(r, Payload.of(Bytes.direct(0), DType.UINT8, 0));
+        InlineExchange inline = node.inlineExchange();
+        if (inline != null) {
+            // the other ranks' distributed optimizers ask this rank on their own channel first: tell
+            // them it has joined (they then go through the engine, where it contributes zeros)
+            inline.awaitEveryRankJoined();
+        }
+        return awaitOutcome(joined).lastJoined();
+    }
+
+    /**
+     * The training thread's own gradient exchange ({@code HVD4J_INLINE_EXCHANGE}, see {@link
+     * InlineExchange}), or null when this job has none.
+     */
+    InlineExchange inlineExchange() {
+        return node.inlineExchange();
     }
 
     /** Broadcasts a small serialisable value from {@code root}; see {@link ObjectCollectives}. */

@@ -43,6 +43,8 @@ import org.hvd4j.allreduce.shm.ShmCommunicator;
 public final class Bootstrap {
     private static final System.Logger LOG = System.getLogger("org.hvd4j.allreduce");
     private static final Duration HANDSHAKE = Duration.ofSeconds(10);
+    /** Fusion buffer of the inline channel: only tensors under 256 KiB are packed, so this is ample. */
+    private static final long INLINE_FUSION_BYTES = 8L << 20;
 
     private final JobConfig job;
     private final RuntimeConfig rc;
@@ -138,31 +140,68 @@ public final class Bootstrap {
         } else {
             link = ControlLink.over(Dialer.connect(addresses[0], job.secret(), "control", rank, 0, timeout));
         }
-        Communicator comm = transport(place, names);
+        Communicator comm = transport(place, names, "");
         resources.add(comm);
+        InlineExchange inline = null;
+        if (inlineExchange(place)) {
+            // a second channel of the same kind, with a small fusion buffer: the training thread's own
+            long capacity = Math.min(rc.fusionThresholdBytes(), INLINE_FUSION_BYTES);
+            Communicator second = transport(place, names, "inline/");
+            resources.add(second);
+            inline = new InlineExchange(rank, second, capacity, timeline);
+        }
         Engine engine = new Engine(rank, comm, link, rc, timeline, kv);
         resources.remove(comm);
+        if (inline != null) {
+            resources.remove(resources.size() - 1);
+            engine.abortWith(inline);
+        }
         kv.add("ready", 1);
         kv.waitCount("ready", size, timeout);
-        LOG.log(System.Logger.Level.DEBUG, "rank " + rank + " started: " + place.info() + ", transport " + comm.name());
-        return new Node(place.info(), comm, engine, resources);
+        LOG.log(System.Logger.Level.DEBUG, "rank " + rank + " started: " + place.info() + ", transport " + comm.name()
+                + (inline != null ? ", gradients " + inline.describe() : ""));
+        return new Node(place.info(), comm, engine, inline, resources);
+    }
+
+    /**
+     * Whether the ranks exchange gradients on their training threads ({@code HVD4J_INLINE_EXCHANGE}):
+     * {@code on}, {@code off}, or {@code auto}, on when this host runs at least as many ranks as the
+     * JVM has processors. A collective decision: every rank publishes its answer and the channel
+     * exists only if every rank said yes (hosts may differ in cores).
+     */
+    private boolean inlineExchange(Placement place) throws IOException {
+        boolean mine = switch (rc.inlineExchange()) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> place.info().localSize() >= Runtime.getRuntime().availableProcessors();
+        };
+        kv.putString("inline/" + rank, mine ? "1" : "0");
+        boolean all = true;
+        for (int j = 0; j < size; j++) {
+            all &= "1".equals(getOrExplain("inline/", j));
+        }
+        return all;
     }
 
     // ---- transports ---------------------------------------------------------------------------
 
-    private Communicator transport(Placement p, String[] names) throws IOException {
+    /**
+     * The data plane. {@code channel} prefixes every connection's purpose and shared-memory name,
+     * so that a second one ({@code "inline/"}) can be built beside the engine's ({@code ""}).
+     */
+    private Communicator transport(Placement p, String[] names, String channel) throws IOException {
         String t = rc.transport();
         boolean oneHost = p.hosts() == 1;
         switch (t) {
             case "tcp" -> {
-                return flatRing(names);
+                return flatRing(names, channel);
             }
             case "shm" -> {
                 if (!oneHost) {
                     throw new IllegalArgumentException("HVD4J_TRANSPORT=shm needs every rank on one host, but the job spans "
                             + p.hosts() + " hosts; use auto, hierarchical or tcp");
                 }
-                ShmCommunicator shm = shm(p);
+                ShmCommunicator shm = shm(p, channel);
                 if (shm == null) {
                     throw new IOException("HVD4J_TRANSPORT=shm, but shared memory is unavailable (see the log above)");
                 }
@@ -173,33 +212,33 @@ public final class Bootstrap {
                     throw new IllegalArgumentException("HVD4J_TRANSPORT=hierarchical needs the same number of ranks on every "
                             + "host, numbered host by host; this job has " + p.describeHosts());
                 }
-                return hierarchical(p);
+                return hierarchical(p, channel);
             }
             default -> {
                 if (oneHost) {
-                    ShmCommunicator shm = shm(p);
-                    return shm != null ? shm : flatRing(names);
+                    ShmCommunicator shm = shm(p, channel);
+                    return shm != null ? shm : flatRing(names, channel);
                 }
-                return p.homogeneous() ? hierarchical(p) : flatRing(names);
+                return p.homogeneous() ? hierarchical(p, channel) : flatRing(names, channel);
             }
         }
     }
 
-    private Communicator flatRing(String[] names) throws IOException {
+    private Communicator flatRing(String[] names, String channel) throws IOException {
         int[] all = new int[size];
         for (int j = 0; j < size; j++) {
             all[j] = j;
         }
-        return ring("ring", all, rank, names);
+        return ring(channel + "ring", all, rank, names);
     }
 
-    private Communicator hierarchical(Placement p) throws IOException {
-        ShmCommunicator shm = shm(p);
+    private Communicator hierarchical(Placement p, String channel) throws IOException {
+        ShmCommunicator shm = shm(p, channel);
         int[] local = p.localMembers();
-        Communicator localComm = shm != null ? shm : ring("local-ring", local, p.info().localRank(), null);
+        Communicator localComm = shm != null ? shm : ring(channel + "local-ring", local, p.info().localRank(), null);
         int[] cross = p.crossMembers();
-        Communicator crossComm = ring("cross-ring", cross, p.info().crossRank(), null);
-        MeshLinks mesh = new MeshLinks("mesh", rank, addresses, listener, job.secret(), timeout);
+        Communicator crossComm = ring(channel + "cross-ring", cross, p.info().crossRank(), null);
+        MeshLinks mesh = new MeshLinks(channel + "mesh", rank, addresses, listener, job.secret(), timeout);
         return new HierarchicalCommunicator(localComm, crossComm, new PairwiseAlltoall(rank, size, mesh));
     }
 
@@ -236,9 +275,9 @@ public final class Bootstrap {
         s.setTcpNoDelay(true);
     }
 
-    private ShmCommunicator shm(Placement p) throws IOException {
+    private ShmCommunicator shm(Placement p, String channel) throws IOException {
         Path dir = Path.of(System.getenv().getOrDefault("HVD4J_SHM_DIR", "/dev/shm"));
-        String scope = "shm/" + p.info().crossRank() + "/";
+        String scope = channel + "shm/" + p.info().crossRank() + "/";
         int[] members = p.localMembers();
         GroupExchange exchange = (key, mine) -> {
             kv.put(scope + key + "/" + p.info().localRank(), mine);
@@ -248,10 +287,11 @@ public final class Bootstrap {
             }
             return all;
         };
-        long reg = Math.max(4096, (rc.fusionThresholdBytes() + 63) / 64 * 64);
+        long fusion = channel.isEmpty() ? rc.fusionThresholdBytes() : Math.min(rc.fusionThresholdBytes(), INLINE_FUSION_BYTES);
+        long reg = Math.max(4096, (fusion + 63) / 64 * 64);
         // the host index keeps names unique when simulated hosts share one /dev/shm (tests, netns)
         return ShmCommunicator.create(p.info().localRank(), members.length, exchange, dir,
-                jobId + "-h" + p.info().crossRank(), rc.shmSlotBytes(), (int) reg);
+                jobId + "-h" + p.info().crossRank() + (channel.isEmpty() ? "" : "-inline"), rc.shmSlotBytes(), (int) reg);
     }
 
     // ---- helpers -------------------------------------------------------------------------------

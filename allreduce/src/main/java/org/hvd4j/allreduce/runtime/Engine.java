@@ -37,6 +37,7 @@ public final class Engine implements AutoCloseable {
     private final Object lock = new Object();
     private final Thread thread;
     private volatile String stopped;
+    private volatile InlineExchange inline;
 
     /**
      * @param kv the rendezvous client, through which the device collectives exchange NCCL's
@@ -96,6 +97,11 @@ public final class Engine implements AutoCloseable {
             }
         }
         return futures;
+    }
+
+    /** Aborts {@code x} too when this engine aborts, so that a training thread waiting in it fails as well. */
+    void abortWith(InlineExchange x) {
+        this.inline = x;
     }
 
     /** Asks every rank to stop once what is already ready has run (Horovod's {@code shutdown}). */
@@ -234,6 +240,10 @@ public final class Engine implements AutoCloseable {
         if (abort) {
             devices.abort(stopped);
             comm.abort(stopped);
+            InlineExchange x = inline;
+            if (x != null) {
+                x.abort(stopped);
+            }
         }
         for (Entry e : left) {
             e.future().completeExceptionally(new HvdException(stopped));

@@ -13,12 +13,18 @@ public final class Node implements AutoCloseable {
     private final RankInfo placement;
     private final Communicator comm;
     private final Engine engine;
+    private final InlineExchange inline;
     private final List<AutoCloseable> resources;
 
     Node(RankInfo placement, Communicator comm, Engine engine, List<AutoCloseable> resources) {
+        this(placement, comm, engine, null, resources);
+    }
+
+    Node(RankInfo placement, Communicator comm, Engine engine, InlineExchange inline, List<AutoCloseable> resources) {
         this.placement = placement;
         this.comm = comm;
         this.engine = engine;
+        this.inline = inline;
         this.resources = new ArrayList<>(resources);
     }
 
@@ -29,6 +35,11 @@ public final class Node implements AutoCloseable {
 
     public Engine engine() {
         return engine;
+    }
+
+    /** The training thread's own exchange channel ({@code HVD4J_INLINE_EXCHANGE}), or null when off. */
+    public InlineExchange inlineExchange() {
+        return inline;
     }
 
     /**
@@ -57,7 +68,15 @@ public final class Node implements AutoCloseable {
 
     @Override
     public void close() {
+        if (inline != null) {
+            // a rank (or, in tests, a thread) that leaves must not leave the others waiting in an
+            // exchange it will never join: they fail with this instead
+            inline.abort("rank " + placement.rank() + " has shut down");
+        }
         engine.close();
+        if (inline != null) {
+            inline.close();
+        }
         comm.close();
         for (int i = resources.size() - 1; i >= 0; i--) {
             try {

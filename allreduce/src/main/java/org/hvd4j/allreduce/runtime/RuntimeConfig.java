@@ -25,10 +25,17 @@ import java.util.Map;
  *                              {@code hierarchical} (NCCL or staged within each host, staged over TCP across
  *                              hosts; needs the hierarchical host transport) or
  *                              {@code host} (each tensor copied to the host and reduced there) (auto)
+ * @param inlineExchange        {@code HVD4J_INLINE_EXCHANGE}: whether {@code DistributedOptimizer.synchronize()}
+ *                              exchanges the gradients on the training thread itself, over a channel of its own,
+ *                              instead of handing them to the engine thread — {@code on}, {@code off}, or
+ *                              {@code auto}: on when a host runs at least as many ranks as it has cores, so
+ *                              that no core is left for the engine (auto; every rank must agree, see
+ *                              {@link InlineExchange})
  */
 public record RuntimeConfig(long fusionThresholdBytes, double cycleTimeMs, double stallWarnSeconds,
                             double stallShutdownSeconds, Path timeline, String transport, Duration startTimeout,
-                            int tcpBlockBytes, int shmSlotBytes, String deviceCollectives) {
+                            int tcpBlockBytes, int shmSlotBytes, String deviceCollectives,
+                            String inlineExchange) {
 
     public static final long DEFAULT_FUSION_THRESHOLD = 64L << 20;
     public static final int DEFAULT_TCP_BLOCK = 256 << 10;
@@ -48,6 +55,8 @@ public record RuntimeConfig(long fusionThresholdBytes, double cycleTimeMs, doubl
                 + shmSlotBytes);
         check(Map.of("auto", 1, "nccl", 1, "staged", 1, "host", 1, "hierarchical", 1).containsKey(deviceCollectives),
                 "HVD4J_DEVICE_COLLECTIVES must be auto, nccl, staged, hierarchical or host, got '" + deviceCollectives + "'");
+        check(Map.of("auto", 1, "on", 1, "off", 1).containsKey(inlineExchange),
+                "HVD4J_INLINE_EXCHANGE must be auto, on or off, got '" + inlineExchange + "'");
     }
 
     /** The defaults. */
@@ -69,37 +78,44 @@ public record RuntimeConfig(long fusionThresholdBytes, double cycleTimeMs, doubl
                 Duration.ofMillis((long) (1000 * number(env, "HVD4J_START_TIMEOUT", 30))),
                 (int) number(env, "HVD4J_TCP_BLOCK_BYTES", DEFAULT_TCP_BLOCK),
                 (int) number(env, "HVD4J_SHM_SLOT_BYTES", DEFAULT_SHM_SLOT),
-                env.getOrDefault("HVD4J_DEVICE_COLLECTIVES", "auto").trim().toLowerCase(Locale.ROOT));
+                env.getOrDefault("HVD4J_DEVICE_COLLECTIVES", "auto").trim().toLowerCase(Locale.ROOT),
+                env.getOrDefault("HVD4J_INLINE_EXCHANGE", "auto").trim().toLowerCase(Locale.ROOT));
     }
 
     /** A copy with another transport (tests and benchmarks). */
     public RuntimeConfig withTransport(String t) {
         return new RuntimeConfig(fusionThresholdBytes, cycleTimeMs, stallWarnSeconds, stallShutdownSeconds, timeline, t,
-                startTimeout, tcpBlockBytes, shmSlotBytes, deviceCollectives);
+                startTimeout, tcpBlockBytes, shmSlotBytes, deviceCollectives, inlineExchange);
     }
 
     /** A copy with another {@code HVD4J_DEVICE_COLLECTIVES} (tests). */
     public RuntimeConfig withDeviceCollectives(String mode) {
         return new RuntimeConfig(fusionThresholdBytes, cycleTimeMs, stallWarnSeconds, stallShutdownSeconds, timeline,
-                transport, startTimeout, tcpBlockBytes, shmSlotBytes, mode);
+                transport, startTimeout, tcpBlockBytes, shmSlotBytes, mode, inlineExchange);
+    }
+
+    /** A copy with another {@code HVD4J_INLINE_EXCHANGE}: auto, on or off. */
+    public RuntimeConfig withInlineExchange(String mode) {
+        return new RuntimeConfig(fusionThresholdBytes, cycleTimeMs, stallWarnSeconds, stallShutdownSeconds, timeline,
+                transport, startTimeout, tcpBlockBytes, shmSlotBytes, deviceCollectives, mode);
     }
 
     /** A copy with another fusion threshold. */
     public RuntimeConfig withFusionThreshold(long bytes) {
         return new RuntimeConfig(bytes, cycleTimeMs, stallWarnSeconds, stallShutdownSeconds, timeline, transport,
-                startTimeout, tcpBlockBytes, shmSlotBytes, deviceCollectives);
+                startTimeout, tcpBlockBytes, shmSlotBytes, deviceCollectives, inlineExchange);
     }
 
     /** A copy with other stall times. */
     public RuntimeConfig withStall(double warnSeconds, double shutdownSeconds) {
         return new RuntimeConfig(fusionThresholdBytes, cycleTimeMs, warnSeconds, shutdownSeconds, timeline, transport,
-                startTimeout, tcpBlockBytes, shmSlotBytes, deviceCollectives);
+                startTimeout, tcpBlockBytes, shmSlotBytes, deviceCollectives, inlineExchange);
     }
 
     /** A copy writing a timeline to {@code file}. */
     public RuntimeConfig withTimeline(Path file) {
         return new RuntimeConfig(fusionThresholdBytes, cycleTimeMs, stallWarnSeconds, stallShutdownSeconds, file, transport,
-                startTimeout, tcpBlockBytes, shmSlotBytes, deviceCollectives);
+                startTimeout, tcpBlockBytes, shmSlotBytes, deviceCollectives, inlineExchange);
     }
 
     private static double number(Map<String, String> env, String name, double dflt) {

@@ -81,7 +81,9 @@ final class StallInspector {
             sink.accept("One or more tensors were submitted to be reduced, gathered or broadcasted by a subset of ranks "
                     + "and are waiting for the remaining ranks for more than " + seconds(warnNanos) + " s. This usually "
                     + "means the ranks run different code (a rank-dependent branch, a different number of batches: "
-                    + "see Hvd.join()). " + text);
+                    + "see Hvd.join()), or that a missing rank waits in DistributedOptimizer.step() for the others "
+                    + "while they wait here: with HVD4J_INLINE_EXCHANGE on, step() exchanges on the training thread and "
+                    + "must be called in the same order as other blocking collectives on every rank. " + text);
         }
         return null;
     }
