@@ -11,34 +11,30 @@ import org.hvd4j.tensor.Tensor;
 /**
  * SGEMM through OpenBLAS on the direct buffers (no copies).
  *
- * <p>Threading by size, measured on 2 cores (README, "Results"):
- * <ul>
- *   <li>up to 2^26 multiply-adds (the MLP's 128×512×784) OpenBLAS's own threads, which share
- *       packed panels: 170 GFLOP/s against about 105 when C is split between our threads (and
- *       OpenBLAS itself stays single-threaded below 2^18);</li>
- *   <li>large ones (2^26 and up, such as the CNN's 128×1024×3136) are split into blocks of rows
- *       or columns of C, one per thread of our pool, each a single-threaded call, which is as
- *       fast and leaves no OpenBLAS worker spinning afterwards. Spinning workers cost the CNN a
- *       quarter of its speed, because its batch-parallel convolutions and pooling run on our
- *       threads between GEMMs.</li>
- * </ul>
- * Batch-parallel kernels (one image per thread) call {@link #single} after {@link
- * #preferOwnThreads}, which leaves OpenBLAS single-threaded for the rest of the process; from then
- * on every product from 2^21 multiply-adds up is split over our pool.
+ * <p>Threading, measured on 2 cores (README, "Results"): OpenBLAS's own threads, which share
+ * packed panels (the MLP's 128×512×784: about 200 GFLOP/s, against 140 when C is split between
+ * our threads; OpenBLAS itself stays single-threaded below 2^18 multiply-adds). Batch-parallel
+ * kernels (one image per thread) call {@link #single} after {@link #preferOwnThreads}, which
+ * leaves OpenBLAS single-threaded for the rest of the process, because its spinning workers took
+ * the cores the convolution's own threads needed; from then on every product from 2^21
+ * multiply-adds up is split into blocks of rows or columns of C over our pool, one
+ * single-threaded call per thread (the CNN's 128×1024×3136: 215–225 GFLOP/s).
+ *
+ * <p>Products are never split with OpenBLAS switched to one thread for the call and back, as
+ * large ones were until 2026-12-06: the switch itself cost a third, and the CNN's fc1 shapes ran
+ * at 146–168 GFLOP/s that way against 221–291 on OpenBLAS's own threads (before any convolution
+ * has run; gemm-bench).
  */
 final class CpuGemm {
-    private static final long LARGE_MACS = 1L << 26;
     /** In own-threads mode, products from this size up are split over the pool. */
     private static final long SPLIT_MACS = 1L << 21;
     private static final int MIN_BLOCK = 16;
-    private static volatile int blasThreads = 1;
     private static volatile boolean ownThreads;
 
     private CpuGemm() {
     }
 
     static synchronized void setThreads(int threads) {
-        blasThreads = threads;
         org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(ownThreads ? 1 : threads);
     }
 
@@ -55,24 +51,6 @@ final class CpuGemm {
         }
     }
 
-    /**
-     * Runs {@code body} with OpenBLAS single-threaded (its callers parallelise at a coarser grain,
-     * or the product is too small to share), then restores the configured count.
-     */
-    static synchronized void singleThreadedBlas(Runnable body) {
-        int threads = blasThreads;
-        if (threads > 1) {
-            org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
-        }
-        try {
-            body.run();
-        } finally {
-            if (threads > 1) {
-                org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threads);
-            }
-        }
-    }
-
     static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                      Tensor a, int aOffset, int lda, Tensor b, int bOffset, int ldb,
                      float beta, Tensor c, int cOffset, int ldc) {
@@ -84,14 +62,10 @@ final class CpuGemm {
         checkBounds("C", c, cOffset, m, n, ldc);
         long macs = (long) m * n * k;
         int threads = Parallel.threads();
-        long splitFrom = ownThreads ? SPLIT_MACS : LARGE_MACS;
-        if (threads == 1 || macs < splitFrom || Math.max(m, n) < 2 * MIN_BLOCK) {
+        if (!ownThreads || threads == 1 || macs < SPLIT_MACS || Math.max(m, n) < 2 * MIN_BLOCK) {
             call(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
-        } else if (ownThreads) {
-            split(threads, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
         } else {
-            singleThreadedBlas(() -> split(threads, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset,
-                    ldb, beta, c, cOffset, ldc));
+            split(threads, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
         }
     }
 
