@@ -162,7 +162,8 @@ class InlineExchangeTest {
                 return assertThrows(HvdException.class, opt::step).getMessage();
             }
         });
-        assertTrue(out.get(0).contains("rank 0"), out.get(0));
+        // names this rank and the one that left
+        assertTrue(out.get(0).contains("training thread of rank 0") && out.get(0).contains("local rank 1"), out.get(0));
     }
 
     @org.junit.jupiter.api.Test

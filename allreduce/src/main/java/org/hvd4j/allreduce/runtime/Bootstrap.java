@@ -43,6 +43,8 @@ import org.hvd4j.allreduce.shm.ShmCommunicator;
 public final class Bootstrap {
     private static final System.Logger LOG = System.getLogger("org.hvd4j.allreduce");
     private static final Duration HANDSHAKE = Duration.ofSeconds(10);
+    /** The prefix of the inline channel's connection purposes and shared-memory names. */
+    private static final String INLINE = "inline/";
     /** Fusion buffer of the inline channel: only tensors under 256 KiB are packed, so this is ample. */
     private static final long INLINE_FUSION_BYTES = 8L << 20;
 
@@ -142,18 +144,17 @@ public final class Bootstrap {
         }
         Communicator comm = transport(place, names, "");
         resources.add(comm);
-        InlineExchange inline = null;
-        if (inlineExchange(place)) {
-            // a second channel of the same kind, with a small fusion buffer: the training thread's own
-            long capacity = Math.min(rc.fusionThresholdBytes(), INLINE_FUSION_BYTES);
-            Communicator second = transport(place, names, "inline/");
+        // the training thread's own channel, a second one of the same kind with a small fusion buffer
+        Communicator second = inlineExchange(place) ? transport(place, names, INLINE) : null;
+        if (second != null) {
             resources.add(second);
-            inline = new InlineExchange(rank, second, capacity, timeline);
         }
         Engine engine = new Engine(rank, comm, link, rc, timeline, kv);
         resources.remove(comm);
-        if (inline != null) {
-            resources.remove(resources.size() - 1);
+        InlineExchange inline = null;
+        if (second != null) {
+            resources.remove(second); // the node closes both channels
+            inline = new InlineExchange(rank, second, fusionBytes(INLINE), timeline);
             engine.abortWith(inline);
         }
         kv.add("ready", 1);
@@ -185,9 +186,14 @@ public final class Bootstrap {
 
     // ---- transports ---------------------------------------------------------------------------
 
+    /** Bytes of the fusion buffer of {@code channel}: the threshold for the engine's, at most 8 MiB inline. */
+    private long fusionBytes(String channel) {
+        return channel.isEmpty() ? rc.fusionThresholdBytes() : Math.min(rc.fusionThresholdBytes(), INLINE_FUSION_BYTES);
+    }
+
     /**
      * The data plane. {@code channel} prefixes every connection's purpose and shared-memory name,
-     * so that a second one ({@code "inline/"}) can be built beside the engine's ({@code ""}).
+     * so that a second one ({@link #INLINE}) can be built beside the engine's ({@code ""}).
      */
     private Communicator transport(Placement p, String[] names, String channel) throws IOException {
         String t = rc.transport();
@@ -287,8 +293,7 @@ public final class Bootstrap {
             }
             return all;
         };
-        long fusion = channel.isEmpty() ? rc.fusionThresholdBytes() : Math.min(rc.fusionThresholdBytes(), INLINE_FUSION_BYTES);
-        long reg = Math.max(4096, (fusion + 63) / 64 * 64);
+        long reg = Math.max(4096, (fusionBytes(channel) + 63) / 64 * 64);
         // the host index keeps names unique when simulated hosts share one /dev/shm (tests, netns)
         return ShmCommunicator.create(p.info().localRank(), members.length, exchange, dir,
                 jobId + "-h" + p.info().crossRank() + (channel.isEmpty() ? "" : "-inline"), rc.shmSlotBytes(), (int) reg);

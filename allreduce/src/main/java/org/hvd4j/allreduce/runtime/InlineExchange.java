@@ -12,9 +12,9 @@ import org.hvd4j.tensor.DType;
  * The distributed optimizer's gradient exchange, run by the training thread itself on a
  * communicator of its own ({@code HVD4J_INLINE_EXCHANGE}). On a host with no core to spare for the
  * engine thread, handing the gradients to it costs a negotiation round trip through rank 0's
- * coordinator and three thread wake-ups per step; for the 2.5 ms {@code mlp} step of 2 ranks on 2
- * cores that was 1 ms of runtime per step, of which the exchange itself (2.1 MB over shared memory)
- * is 0.3 ms.
+ * coordinator and the wake-ups of the engine and training threads; for the 2.6 ms {@code mlp}
+ * step of 2 ranks on 2 cores the runtime cost 1.2–1.4 ms per step, the bare exchange of its 2.1 MB
+ * over shared memory ({@code step-probe --mode raw}) 0.45 ms.
  *
  * <p><b>Agreement instead of negotiation.</b> Every call starts with an allgather of 16 bytes per
  * rank: what this rank asks for ({@link #ASK} with a 64-bit hash of the names, shapes, dtype,
