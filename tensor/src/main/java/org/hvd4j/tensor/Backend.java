@@ -65,6 +65,21 @@ public interface Backend {
               Tensor a, int aOffset, int lda, Tensor b, int bOffset, int ldb,
               float beta, Tensor c, int cOffset, int ldc);
 
+    /**
+     * Runs two independent sequences of kernel calls, such as the input and weight gradients of a
+     * layer, which must not write memory the other reads or writes, and returns once both are
+     * done. A backend may run them at the same time: the CPU backend gives each half of its
+     * threads, which beats splitting each product over all of them when the products are small
+     * (the {@code mlp}'s {@code fc2}: README, "CPU threads"). The default runs {@code first}, then
+     * {@code second}; a device backend's stream orders them anyway. Tensors must be allocated
+     * before, not inside, either sequence: allocation belongs to the calling thread's
+     * {@link TensorScope}.
+     */
+    default void fork(Runnable first, Runnable second) {
+        first.run();
+        second.run();
+    }
+
     // ---- elementwise --------------------------------------------------------------------------
 
     /** {@code out[i] = a[i] op b[i]}. */

@@ -200,6 +200,29 @@ public abstract class BackendContractTest {
                 () -> backend().gemm(false, false, 4, 4, 4, 1f, a, 1, 4, a, 0, 4, 0f, c, 0, 4));
     }
 
+    @Test
+    void forkRunsBothSequencesBeforeItReturns() {
+        // a layer's backward: two independent products, each followed by a pass over its own output
+        Tensor[] g = pairRandom(64, 48);
+        Tensor[] w = pairRandom(48, 40);
+        Tensor[] x = pairRandom(64, 40);
+        Tensor[] gx = pair(new float[64 * 40], 64, 40);
+        Tensor[] gw = pair(new float[48 * 40], 48, 40);
+        both((be, i) -> be.fork(() -> {
+            be.gemm(false, false, 64, 40, 48, 1f, g[i], 0, 48, w[i], 0, 40, 0f, gx[i], 0, 40);
+            be.scale(gx[i], 2f, gx[i]);
+        }, () -> {
+            be.gemm(true, false, 48, 40, 64, 1f, g[i], 0, 48, x[i], 0, 40, 0f, gw[i], 0, 40);
+            be.scale(gw[i], -1f, gw[i]);
+        }));
+        assertClose("fork, first sequence", gx);
+        assertClose("fork, second sequence", gw);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> backend().fork(() -> { }, () -> {
+            throw new IllegalStateException("second");
+        }));
+        assertEquals("second", e.getMessage(), "a failure of either sequence reaches the caller");
+    }
+
     // ---- elementwise ----------------------------------------------------------------------------
 
     @ParameterizedTest

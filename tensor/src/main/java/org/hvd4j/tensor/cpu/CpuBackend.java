@@ -29,6 +29,7 @@ public final class CpuBackend implements Backend {
     private long fresh;
 
     private CpuBackend() {
+        CpuGemm.singleThreadedBlas();
         setThreads(CpuThreads.defaultThreads());
     }
 
@@ -38,18 +39,18 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Threads for GEMM (OpenBLAS) and for the Java kernels. Default: available cores divided by the
-     * processes on this host ({@link CpuThreads#defaultThreads()}).
+     * Threads of the CPU kernels, GEMM included (OpenBLAS runs single-threaded on each of them).
+     * Default: available cores divided by the processes on this host
+     * ({@link CpuThreads#defaultThreads()}).
      */
     public static void setThreads(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         Parallel.setThreads(threads);
-        CpuGemm.setThreads(threads);
     }
 
-    /** Current thread count of the Java kernels and OpenBLAS. */
+    /** Current thread count of the CPU kernels. */
     public static int threads() {
         return Parallel.threads();
     }
@@ -57,6 +58,12 @@ public final class CpuBackend implements Backend {
     @Override
     public Device device() {
         return Device.CPU;
+    }
+
+    /** Concurrently when the calling context has at least two threads, each with half of them. */
+    @Override
+    public void fork(Runnable first, Runnable second) {
+        Parallel.fork(first, second);
     }
 
     // ---- memory -------------------------------------------------------------------------------
@@ -258,19 +265,16 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void conv2d(Tensor x, Tensor w, int n, ConvGeometry g, Tensor y) {
-        CpuGemm.preferOwnThreads();
         CpuConvBatch.forward(x, w, n, g, y);
     }
 
     @Override
     public void conv2dBackwardInput(Tensor gy, Tensor w, int n, ConvGeometry g, Tensor gx) {
-        CpuGemm.preferOwnThreads();
         CpuConvBatch.backwardInput(gy, w, n, g, gx);
     }
 
     @Override
     public void conv2dBackwardWeight(Tensor gy, Tensor x, int n, ConvGeometry g, Tensor gw, boolean accumulate) {
-        CpuGemm.preferOwnThreads();
         CpuConvBatch.backwardWeight(gy, x, n, g, gw, accumulate);
     }
 

@@ -9,7 +9,8 @@ import org.hvd4j.tensor.Tensor;
  * {@link Scratch} arrays (see there for why).
  */
 final class CpuElementwise {
-    static final int GRAIN = 1 << 17;
+    /** Elements below which a pass stays on the calling thread (see {@link Simd#GRAIN}). */
+    static final int GRAIN = 1 << 15;
 
     private CpuElementwise() {
     }

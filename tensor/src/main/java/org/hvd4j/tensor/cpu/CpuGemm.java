@@ -9,46 +9,38 @@ import org.bytedeco.openblas.global.openblas_nolapack;
 import org.hvd4j.tensor.Tensor;
 
 /**
- * SGEMM through OpenBLAS on the direct buffers (no copies).
+ * SGEMM through OpenBLAS on the direct buffers (no copies), OpenBLAS always single-threaded: a
+ * product from {@link #SPLIT_MACS} multiply-adds up is cut into blocks of rows of C (or of
+ * columns, when C is wider than tall), one single-threaded call per piece of {@link Parallel}.
+ * Batch-parallel kernels (one image per thread in convolution) call {@link #single} from their
+ * own chunks. The blocks follow {@link Parallel#share()}, never which threads are free, so a
+ * product rounds the same way in every run.
  *
- * <p>Threading, measured on 2 cores (README, "Results"): OpenBLAS's own threads, which share
- * packed panels (the MLP's 128×512×784: about 200 GFLOP/s, against 140 when C is split between
- * our threads; OpenBLAS itself stays single-threaded below 2^18 multiply-adds). Batch-parallel
- * kernels (one image per thread) call {@link #single} after {@link #preferOwnThreads}, which
- * leaves OpenBLAS single-threaded for the rest of the process, because its spinning workers took
- * the cores the convolution's own threads needed; from then on every product from 2^21
- * multiply-adds up is split into blocks of rows or columns of C over our pool, one
- * single-threaded call per thread (the CNN's 128×1024×3136: 215–225 GFLOP/s).
- *
- * <p>Products are never split with OpenBLAS switched to one thread for the call and back, as
- * large ones were until 2026-12-06: the switch itself cost a third, and the CNN's fc1 shapes ran
- * at 146–168 GFLOP/s that way against 221–291 on OpenBLAS's own threads (before any convolution
- * has run; gemm-bench).
+ * <p>Why not OpenBLAS's own threads, which share packed panels (used for products below the
+ * first convolution until 2026-12-07): product by product, on 2 cores of an AMD EPYC, the split
+ * over {@link Parallel}'s spinning workers is within a few percent of them at the {@code mlp}'s
+ * shapes (128×512×784 with B transposed: 332 µs best, 393 mean, against 346 and 406), and it
+ * frees the second core for everything else: OpenBLAS's idle workers spun on it between products,
+ * so the element-wise passes and the optimizer ran on one core. Now they, and
+ * {@link Parallel#fork} of a layer's two gradient products, use both ({@code mlp} step 2.14–2.26
+ * ms → 1.71–1.80 ms median in {@code train}, README "CPU threads"). Below 2^20 multiply-adds a
+ * product stays whole: 128×10×512 took 23 µs either way; 128×10×1024 took 43 µs whole and 9 µs
+ * as two blocks of rows, OpenBLAS taking a faster path for the smaller blocks.
  */
 final class CpuGemm {
-    /** In own-threads mode, products from this size up are split over the pool. */
-    private static final long SPLIT_MACS = 1L << 21;
+    /** Products from this size up are split over the calling context's threads. */
+    static final long SPLIT_MACS = 1L << 20;
     private static final int MIN_BLOCK = 16;
-    private static volatile boolean ownThreads;
 
     private CpuGemm() {
     }
 
-    static synchronized void setThreads(int threads) {
-        org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(ownThreads ? 1 : threads);
-    }
-
     /**
-     * Switches this process for good to OpenBLAS single-threaded, with all parallelism from our
-     * pool. Called by the batch-parallel convolution on its first use: changing OpenBLAS's thread
-     * count around every convolution woke its workers, which then spun on the cores the
-     * convolution's own threads needed (conv2 of {@code cnn}: 26 ms per batch instead of 20).
+     * Makes OpenBLAS single-threaded for the rest of the process (every bit of parallelism comes
+     * from our own threads); the CPU backend calls it once, before any product.
      */
-    static synchronized void preferOwnThreads() {
-        if (!ownThreads) {
-            ownThreads = true;
-            org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
-        }
+    static void singleThreadedBlas() {
+        org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
     }
 
     static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
@@ -61,15 +53,15 @@ final class CpuGemm {
         checkBounds("B", b, bOffset, transB ? n : k, transB ? k : n, ldb);
         checkBounds("C", c, cOffset, m, n, ldc);
         long macs = (long) m * n * k;
-        int threads = Parallel.threads();
-        if (!ownThreads || threads == 1 || macs < SPLIT_MACS || Math.max(m, n) < 2 * MIN_BLOCK) {
+        int threads = Parallel.share();
+        if (threads == 1 || macs < SPLIT_MACS || Math.max(m, n) < 2 * MIN_BLOCK) {
             call(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
         } else {
             split(threads, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
         }
     }
 
-    /** Blocks of rows of C (or of columns when C is wide), one single-threaded call per pool thread. */
+    /** Blocks of rows of C (or of columns when C is wide), one single-threaded call per thread. */
     private static void split(int threads, boolean transA, boolean transB, int m, int n, int k, float alpha,
                               Tensor a, int aOffset, int lda, Tensor b, int bOffset, int ldb,
                               float beta, Tensor c, int cOffset, int ldc) {

@@ -20,11 +20,13 @@ public final class Simd {
 
     /**
      * Elements below which a vectorised pass stays on the calling thread (it is split in two from
-     * twice this). These passes are memory-bound: the {@code mlp}'s SGD update of {@code fc1.weight}
-     * (401,408 floats) took 215 µs on one thread and 273 µs split over two, the hand-off to the
-     * pool's parked thread costing more than the second core brings.
+     * twice this). With {@link Parallel}'s spinning workers a hand-off costs about a microsecond,
+     * so even these memory-bound passes gain from a second core: the {@code mlp}'s SGD update with
+     * momentum and weight decay took 134–172 µs per step against 398–468 µs on one thread (the
+     * same runs of {@code train}, 2026-12-07). Until then the pool's workers parked between jobs
+     * and the grain was 2^20: a hand-off cost more than the second core brought.
      */
-    static final int GRAIN = 1 << 20;
+    static final int GRAIN = 1 << 15;
 
     private Simd() {
     }

@@ -158,6 +158,17 @@ public final class Arith {
         }
     }
 
+    /** Runs the non-null ones of two independent sequences, side by side if there are two ({@link Backend#fork}). */
+    private static void forkNonNull(Backend be, Runnable first, Runnable second) {
+        if (first != null && second != null) {
+            be.fork(first, second);
+        } else if (first != null) {
+            first.run();
+        } else if (second != null) {
+            second.run();
+        }
+    }
+
     private static final class MatmulNode extends Node {
         MatmulNode(Tensor a, Tensor b) {
             super(a, b);
@@ -171,16 +182,11 @@ public final class Arith {
             int k = a.dim(1);
             int n = b.dim(1);
             Backend be = g.backend();
-            Tensor ga = null;
-            Tensor gb = null;
-            if (needsGrad(0)) { // ga[m,k] = g[m,n] · bᵀ
-                ga = Tensor.empty(be, m, k);
-                be.gemm(false, true, m, k, n, 1f, g, 0, n, b, 0, n, 0f, ga, 0, k);
-            }
-            if (needsGrad(1)) { // gb[k,n] = aᵀ · g
-                gb = Tensor.empty(be, k, n);
-                be.gemm(true, false, k, n, m, 1f, a, 0, k, g, 0, n, 0f, gb, 0, n);
-            }
+            Tensor ga = needsGrad(0) ? Tensor.empty(be, m, k) : null;
+            Tensor gb = needsGrad(1) ? Tensor.empty(be, k, n) : null;
+            forkNonNull(be,
+                    ga == null ? null : () -> be.gemm(false, true, m, k, n, 1f, g, 0, n, b, 0, n, 0f, ga, 0, k), // g · bᵀ
+                    gb == null ? null : () -> be.gemm(true, false, k, n, m, 1f, a, 0, k, g, 0, n, 0f, gb, 0, n)); // aᵀ · g
             return new Tensor[] {ga, gb};
         }
     }
@@ -198,24 +204,24 @@ public final class Arith {
             int in = x.dim(1);
             int outF = w.dim(0);
             Backend be = g.backend();
-            Tensor gx = null;
-            Tensor gw = null;
-            Tensor gb = null;
-            if (needsGrad(0)) { // gx[N,in] = g[N,out] · W[out,in]
-                gx = Tensor.empty(be, n, in);
-                be.gemm(false, false, n, in, outF, 1f, g, 0, outF, w, 0, in, 0f, gx, 0, in);
-            }
-            if (needsGrad(1)) { // gW[out,in] = gᵀ · x, straight into the parameter's gradient when possible
-                Tensor dst = gradDestination(1);
-                be.gemm(true, false, outF, in, n, 1f, g, 0, outF, x, 0, in, accumulatesInto(1) ? 1f : 0f, dst, 0, in);
-                gw = finishGrad(1, dst);
-            }
-            if (needsGrad(2)) {
-                Tensor dst = gradDestination(2);
-                be.sumBias(g, n, outF, 1, dst, accumulatesInto(2));
-                gb = finishGrad(2, dst);
-            }
-            return new Tensor[] {gx, gw, gb};
+            // destinations first, on this thread; the parameters' gradients are written in place when possible
+            Tensor gx = needsGrad(0) ? Tensor.empty(be, n, in) : null;
+            Tensor dw = needsGrad(1) ? gradDestination(1) : null;
+            Tensor db = needsGrad(2) ? gradDestination(2) : null;
+            float betaW = dw != null && accumulatesInto(1) ? 1f : 0f;
+            boolean accB = db != null && accumulatesInto(2);
+            // the input's gradient and the parameters' are independent: side by side where the backend can
+            forkNonNull(be,
+                    gx == null ? null : () -> be.gemm(false, false, n, in, outF, 1f, g, 0, outF, w, 0, in, 0f, gx, 0, in),
+                    dw == null && db == null ? null : () -> {
+                        if (dw != null) { // gW[out,in] = gᵀ · x
+                            be.gemm(true, false, outF, in, n, 1f, g, 0, outF, x, 0, in, betaW, dw, 0, in);
+                        }
+                        if (db != null) {
+                            be.sumBias(g, n, outF, 1, db, accB);
+                        }
+                    });
+            return new Tensor[] {gx, dw == null ? null : finishGrad(1, dw), db == null ? null : finishGrad(2, db)};
         }
     }
 }

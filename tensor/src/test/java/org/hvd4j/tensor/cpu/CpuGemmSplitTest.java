@@ -9,11 +9,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Once the process has switched to its own threads (as the first convolution does), products from
- * 2^21 multiply-adds up are split into blocks of rows or columns of C over the pool; every block
- * must land where one undivided call would have written it, for each transpose combination, with
- * offsets and wide leading dimensions. (The switch is for good, as in training; the convolution
- * tests in this JVM make it anyway.)
+ * Products from {@link CpuGemm#SPLIT_MACS} multiply-adds up are split into blocks of rows or
+ * columns of C over the threads; every block must land where one undivided call would have
+ * written it, for each transpose combination, with offsets and wide leading dimensions.
  */
 class CpuGemmSplitTest {
     private final int threadsBefore = CpuBackend.threads();
@@ -47,7 +45,6 @@ class CpuGemmSplitTest {
     }
 
     private static void check(boolean ta, boolean tb, int m, int n, int k) {
-        CpuGemm.preferOwnThreads(); // only then are products split over the pool
         Random rng = new Random(m * 31L + n + k + (ta ? 1 : 0) + (tb ? 2 : 0));
         float[] a = KernelTestSupport.uniform(rng, m * k);
         float[] b = KernelTestSupport.uniform(rng, k * n);
