@@ -81,7 +81,7 @@ if ((quick)); then scaling=(--steps-mlp 600 --steps-cnn 40); else scaling=(); fi
 "$root/scripts/weak-scaling.sh" --ranks "2" "${scaling[@]}" --out "$res/scaling.md" --csv "$res/scaling.csv" \
     > "$res/scaling.log" 2>&1
 echo "== 4. training against PyTorch" >&2
-if ((quick)); then cmp=(--steps 200); else cmp=(); fi
+if ((quick)); then cmp=(--steps 200 --rounds 1); else cmp=(); fi
 "$root/scripts/compare-pytorch.sh" "${cmp[@]}" --out "$res/pytorch.md" > "$res/pytorch.log" 2>&1
 echo "== 5. gemm-bench" >&2
 "$hvdrun" gemm-bench > "$res/gemm.txt"
