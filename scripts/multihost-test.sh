@@ -115,7 +115,7 @@ multi_ssh() { # program args...
     secret=$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
     local cp="$root/examples/target/hvd4j-examples-0.1.0-SNAPSHOT.jar:$root/benchmarks/target/hvd4j-benchmarks-0.1.0-SNAPSHOT.jar:$root/examples/target/lib/*"
     for ((r = 0; r < n; r++)); do
-        printf -v cmd 'read -r HVD4J_SECRET && export HVD4J_SECRET && cd %q && exec env RANK=%d WORLD_SIZE=%d MASTER_ADDR=%s MASTER_PORT=%d OPENBLAS_THREAD_TIMEOUT=20 %q -Xmx2g -XX:MaxDirectMemorySize=8g -cp %q %s' \
+        printf -v cmd 'read -r HVD4J_SECRET && export HVD4J_SECRET && cd %q && exec env RANK=%d WORLD_SIZE=%d MASTER_ADDR=%s MASTER_PORT=%d %q -Xmx2g -XX:MaxDirectMemorySize=8g -cp %q %s' \
             "$root" "$r" "$n" "${NH_ADDR[0]}" "$port" "$java_bin" "$cp" "$main"
         printf -v args ' %q' "$@"
         cmd+=$args

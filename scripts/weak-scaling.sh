@@ -43,7 +43,7 @@ trap 'rm -rf "$work"' EXIT
 LAUNCH_LOGS="$work"
 # shellcheck source=lib/launch-local.sh
 source "$root/scripts/lib/launch-local.sh"
-export OPENBLAS_THREAD_TIMEOUT=20 OPENBLAS_NUM_THREADS=1
+export OPENBLAS_NUM_THREADS=1
 case "$bind" in
     core | none) export HVD4J_BIND="$bind" ;;
     *) echo "weak-scaling: --bind must be core or none" >&2; exit 2 ;;

@@ -75,7 +75,6 @@ public final class ProcessJob {
                 e.put("HVD4J_ADDRESS", "127.0.0.1");
                 e.put("HVD4J_NUM_THREADS", "1");
                 e.put("OPENBLAS_NUM_THREADS", "1");
-                e.put("OPENBLAS_THREAD_TIMEOUT", "20");
                 e.putAll(env);
                 pb.redirectErrorStream(true);
                 pb.redirectOutput(dir.resolve("rank" + r).toFile());

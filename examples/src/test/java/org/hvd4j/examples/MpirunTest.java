@@ -47,7 +47,7 @@ class MpirunTest {
      * ProcessJob's too.
      */
     private static final Map<String, String> SAME_AS_PROCESS_JOB = Map.of(
-            "HVD4J_NUM_THREADS", "1", "OPENBLAS_NUM_THREADS", "1", "OPENBLAS_THREAD_TIMEOUT", "20");
+            "HVD4J_NUM_THREADS", "1", "OPENBLAS_NUM_THREADS", "1");
     private static final List<String> JVM_OPTIONS = List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
     @TempDir

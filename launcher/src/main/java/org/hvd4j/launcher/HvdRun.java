@@ -209,9 +209,6 @@ public final class HvdRun implements Callable<Integer> {
                 e.put(k, v.getValue());
             }
         }
-        // OpenBLAS's idle threads spin for 2^28 cycles after each GEMM by default, competing with the
-        // Java kernels that run between GEMMs; 2^20 measured best across mlp and cnn (README)
-        e.putIfAbsent("OPENBLAS_THREAD_TIMEOUT", "20");
         String bind = bindTo != null ? bindTo : environment.getOrDefault("HVD4J_BIND", "none");
         check(bind.equals("core") || bind.equals("none"), "--bind-to must be core or none, got '" + bind + "'");
         // the ranks bind themselves once they know their local rank (org.hvd4j.allreduce.CpuBinding)
