@@ -50,8 +50,8 @@ final class Team {
     /** The calling thread's share: the whole team before a top-level call. */
     int share() {
         Thread me = Thread.currentThread();
-        if (me instanceof TeamWorker w && w.team == this) {
-            return w.ctx.share;
+        if (isWorker(me)) {
+            return ((TeamWorker) me).ctx.share;
         }
         Context ctx = CALLERS.get();
         return ctx.depth == 0 ? size() : ctx.share;
@@ -59,12 +59,7 @@ final class Team {
 
     void forRange(int n, int grain, Parallel.Range body) {
         Thread me = Thread.currentThread();
-        Context ctx = context(me);
-        boolean top = ctx.depth == 0 && !(me instanceof TeamWorker w && w.team == this);
-        if (top) {
-            begin(ctx, me);
-        }
-        ctx.depth++;
+        Context ctx = enter(me);
         try {
             int chunks = Math.min(ctx.share, n / grain);
             if (chunks < 2 || ctx.depth > MAX_DEPTH) {
@@ -75,21 +70,13 @@ final class Team {
                 dispatch(ctx, n, chunks, body);
             }
         } finally {
-            ctx.depth--;
-            if (top) {
-                end(ctx, me);
-            }
+            exit(ctx, me);
         }
     }
 
     void fork(Runnable first, Runnable second) {
         Thread me = Thread.currentThread();
-        Context ctx = context(me);
-        boolean top = ctx.depth == 0 && !(me instanceof TeamWorker w && w.team == this);
-        if (top) {
-            begin(ctx, me);
-        }
-        ctx.depth++;
+        Context ctx = enter(me);
         try {
             int share = ctx.share;
             if (share < 2 || ctx.depth > MAX_DEPTH) {
@@ -124,10 +111,7 @@ final class Team {
             join.await();
             Join.rethrow(failure != null ? failure : join.error());
         } finally {
-            ctx.depth--;
-            if (top) {
-                end(ctx, me);
-            }
+            exit(ctx, me);
         }
     }
 
@@ -207,8 +191,25 @@ final class Team {
         return failure;
     }
 
-    private static Context context(Thread me) {
-        return me instanceof TeamWorker w ? w.ctx : CALLERS.get();
+    private boolean isWorker(Thread me) {
+        return me instanceof TeamWorker w && w.team == this;
+    }
+
+    /** The calling thread's context for one more call in flight; a top-level call begins here. */
+    private Context enter(Thread me) {
+        boolean worker = isWorker(me);
+        Context ctx = worker ? ((TeamWorker) me).ctx : CALLERS.get();
+        if (ctx.depth == 0 && !worker) {
+            begin(ctx, me);
+        }
+        ctx.depth++;
+        return ctx;
+    }
+
+    private void exit(Context ctx, Thread me) {
+        if (--ctx.depth == 0 && !isWorker(me)) {
+            end(ctx, me);
+        }
     }
 
     /** A top-level call: the whole team's share, on the workers if this thread can take the team. */
