@@ -40,6 +40,8 @@ trap 'rm -rf "$work"' EXIT
         "$(. /etc/os-release && echo "$PRETTY_NAME"); $(java -version 2>&1 | head -1);" \
         "PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)' 2> /dev/null || echo 'absent')"
     echo "- Date: $(date -u +%Y-%m-%d); command: \`scripts/benchmark-results.sh\`"
+    echo "- OpenBLAS: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-unset} in this" \
+        "run's environment (compare-pytorch.sh removes both for both of its sides unless --blas-kernels machine)"
 } > "$res/machine.md"
 
 echo "== 1. synthetic throughput against batch size" >&2
