@@ -23,7 +23,7 @@ import org.hvd4j.tensor.Tensor;
  * frees the second core for everything else: OpenBLAS's idle workers spun on it between products,
  * so the element-wise passes and the optimizer ran on one core. Now they, and
  * {@link Parallel#fork} of a layer's two gradient products, use both ({@code mlp} step 2.14–2.26
- * ms → 1.71–1.80 ms median in {@code train}, README "CPU threads"). Below 2^20 multiply-adds a
+ * ms → 1.71–1.80 ms median in {@code train}; DESIGN.md, "CPU threads"). Below 2^20 multiply-adds a
  * product stays whole: 128×10×512 took 23 µs either way; 128×10×1024 took 43 µs whole and 9 µs
  * as two blocks of rows, OpenBLAS taking a faster path for the smaller blocks.
  */

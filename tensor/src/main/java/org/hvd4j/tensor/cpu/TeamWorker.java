@@ -137,6 +137,8 @@ final class TeamWorker extends Thread {
                 ctx.lo = 0;
                 ctx.hi = 0;
                 ctx.share = 1;
+                body = null; // before arrive(): after it the dispatcher may post the next piece
+                task = null;
                 join.arrive();
             }
         }
