@@ -89,7 +89,6 @@ final class Team {
             if (!ctx.real) {
                 Throwable failure = runAs(ctx, leftShare, ctx.lo, ctx.lo, first, null);
                 failure = runAs(ctx, share - leftShare, ctx.lo, ctx.lo, second, failure);
-                ctx.share = share;
                 Join.rethrow(failure);
                 return;
             }
@@ -105,9 +104,6 @@ final class Team {
                 failure = runAs(ctx, share - leftShare, leader + 1, hi, second, failure);
                 join.arrive();
             }
-            ctx.share = share;
-            ctx.lo = lo;
-            ctx.hi = hi;
             join.await();
             Join.rethrow(failure != null ? failure : join.error());
         } finally {
