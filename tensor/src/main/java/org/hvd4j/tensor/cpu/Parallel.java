@@ -32,8 +32,8 @@ final class Parallel {
     }
 
     /**
-     * System property: microseconds an idle worker (and a caller waiting for workers) spins
-     * before it parks. Default {@value #DEFAULT_SPIN_MICROS}: longer than the gaps between the
+     * System property: microseconds an idle worker spins (yielding now and then) before it parks;
+     * a caller waiting for workers spins for {@link Join#SPIN_NANOS} only. Default {@value #DEFAULT_SPIN_MICROS}: longer than the gaps between the
      * kernels of a training step, so the workers stay awake through a step, short enough that a
      * process waiting for data or the network gives its cores back at once.
      */

@@ -93,25 +93,7 @@ class ParallelTest {
         int[] shares = new int[2];
         AtomicInteger total = new AtomicInteger();
         CyclicBarrier branches = new CyclicBarrier(2);
-        CyclicBarrier leftPair = new CyclicBarrier(2);
-        CyclicBarrier rightPair = new CyclicBarrier(2);
-        Parallel.fork(() -> {
-            await(branches);
-            shares[0] = Parallel.share();
-            Parallel.forRange(2, 1, (f, t) -> {
-                left.add(Thread.currentThread());
-                await(leftPair);
-                total.addAndGet(t - f);
-            });
-        }, () -> {
-            await(branches);
-            shares[1] = Parallel.share();
-            Parallel.forRange(2, 1, (f, t) -> {
-                right.add(Thread.currentThread());
-                await(rightPair);
-                total.addAndGet(t - f);
-            });
-        });
+        Parallel.fork(() -> branch(branches, shares, 0, left, total), () -> branch(branches, shares, 1, right, total));
         assertEquals(2, shares[0]);
         assertEquals(2, shares[1]);
         assertEquals(4, total.get());
@@ -173,6 +155,18 @@ class ParallelTest {
             }
             Parallel.setThreads(1);
         }
+    }
+
+    /** A fork branch: meets the other branch, records its share, then loops over 2 chunks that must meet too. */
+    private static void branch(CyclicBarrier branches, int[] shares, int which, Set<Thread> ran, AtomicInteger total) {
+        await(branches);
+        shares[which] = Parallel.share();
+        CyclicBarrier pair = new CyclicBarrier(2);
+        Parallel.forRange(2, 1, (f, t) -> {
+            ran.add(Thread.currentThread());
+            await(pair);
+            total.addAndGet(t - f);
+        });
     }
 
     @Test
@@ -287,6 +281,7 @@ class ParallelTest {
         }
         for (Thread t : threads) {
             t.join(60_000);
+            assertTrue(!t.isAlive(), "a calling thread still runs after 60 s: " + java.util.Arrays.toString(t.getStackTrace()));
         }
         assertTrue(failures.isEmpty(), failures.toString());
     }
