@@ -303,6 +303,29 @@ public final class Tensor {
         return grad;
     }
 
+    /**
+     * Makes {@code buffer} this leaf's gradient buffer from now on, holding the current gradient
+     * (copied into it) if there is one: a distributed optimizer keeps the gradients in memory its
+     * transport reduces where it lies this way (PyTorch DDP's {@code gradient_as_bucket_view}).
+     * The buffer must have this tensor's shape, dtype and backend, and live outside every scope.
+     * Afterwards {@link #grad()} returns {@code buffer} (zeros if there was no gradient yet).
+     */
+    public void setGradBuffer(Tensor buffer) {
+        if (!buffer.shape.equals(shape) || buffer.dtype != dtype || buffer.backend != backend) {
+            throw new IllegalArgumentException("gradient buffer " + buffer.describe() + " for " + describe()
+                    + ": shape, dtype and backend must match");
+        }
+        if (buffer == grad) {
+            return;
+        }
+        boolean stale = grad == null || gradIsStale;
+        if (!stale) {
+            backend.copy(grad, buffer);
+        }
+        grad = buffer;
+        gradIsStale = stale;
+    }
+
     /** Whether the next write to {@link #gradBuffer()} must overwrite (true) or add (false). */
     public boolean gradNeedsOverwrite() {
         return grad == null || gradIsStale;

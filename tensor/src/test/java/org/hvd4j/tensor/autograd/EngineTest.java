@@ -69,6 +69,38 @@ class EngineTest {
     }
 
     @Test
+    void aGivenGradientBufferReceivesTheGradientAndKeepsItsNeighboursIntact() {
+        // y = x w + b; w's and b's gradients are written in place by the linear node's GEMM
+        Tensor x = Tensor.of(B, new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        Tensor w = param(new float[] {1, 0, -1, 2, 0.5f, 1}, 2, 3);
+        Tensor b = param(new float[] {0, 0}, 2);
+        Reductions.sum(Arith.linear(x, w, b)).backward();
+        float[] first = grad(w);
+        // a view at element 5 of a storage of 16 (as a shared gradient region holds it)
+        Tensor region = Tensor.full(B, -7f, 16);
+        Tensor view = Tensor.view(region.storage(), w.dtype(), w.shape(), 5);
+        w.setGradBuffer(view);
+        assertTrue(w.grad() == view, "the given buffer is the gradient from now on");
+        assertArrayEquals(first, grad(w), 0f, "holding the current gradient");
+        Reductions.sum(Arith.linear(x, w, b)).backward();
+        float[] twice = first.clone();
+        for (int i = 0; i < twice.length; i++) {
+            twice[i] *= 2;
+        }
+        assertArrayEquals(twice, grad(w), 0f, "the next pass accumulates there");
+        w.zeroGrad();
+        Reductions.sum(Arith.linear(x, w, b)).backward();
+        assertArrayEquals(first, grad(w), 0f, "and overwrites there after zeroGrad");
+        float[] all = region.toFloatArray();
+        for (int i = 0; i < 16; i++) {
+            if (i < 5 || i >= 11) {
+                assertEquals(-7f, all[i], "element " + i + " of the region is not the gradient's");
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> b.setGradBuffer(view), "shape must match");
+    }
+
+    @Test
     void tensorUsedTwiceGetsTheSummedGradient() {
         Tensor x = param(new float[] {1, -2, 3}, 3);
         Reductions.sum(Arith.mul(x, x)).backward();
