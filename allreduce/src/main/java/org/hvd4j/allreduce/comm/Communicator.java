@@ -75,6 +75,30 @@ public interface Communicator extends AutoCloseable {
     ByteBuffer allocate(int bytes);
 
     /**
+     * Collective: a buffer of {@code bytes} that the other ranks of the group read where it lies,
+     * for {@link #allreduceShared}; null on every rank when this transport has no such memory or
+     * some rank could not make its part (no space left for it, say). The distributed optimizer
+     * keeps its gradients in one, so that its exchange copies nothing in or out.
+     */
+    default SharedBuffer share(int bytes) {
+        return null;
+    }
+
+    /**
+     * In place, as {@link #allreduce}, on every rank's buffer from {@link #share}: rank {@code k}
+     * reduces the element ranges {@code owned[k]} (pairs {@code start, count}, in elements of
+     * {@code type}) in the order {@code x[k] + x[k+1] + ... + x[k-1]}, so an element placed in the
+     * range of its tensor's piece {@code k} gets the bits that tensor gets alone. The ranges of all
+     * ranks together must cover the elements to reduce, each once; elements outside them keep
+     * this rank's values.
+     *
+     * @throws UnsupportedOperationException where {@link #share} returns null
+     */
+    default void allreduceShared(SharedBuffer buf, DType type, Reduction op, int[][] owned) {
+        throw new UnsupportedOperationException(name() + " has no shared buffers");
+    }
+
+    /**
      * Makes every blocked or later call fail with {@code reason} (called from another thread when
      * the job is being torn down, for example after a peer died).
      */

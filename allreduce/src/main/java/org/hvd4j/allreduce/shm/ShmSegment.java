@@ -21,12 +21,13 @@ import org.hvd4j.allreduce.comm.Bytes;
  *   0     header: magic, version, rank, pid, slot and registered sizes
  *   64    IN    round whose input this rank has published
  *   128   OUT   round whose result this rank has published
- *   192   DONE  round whose results this rank has finished reading
+ *   192   DONE  round whose results this rank has finished reading or writing (zero-copy rounds)
  *   256   ABORT non-zero once this rank gave up (its peers stop waiting)
  *   320   TAG   fingerprint of the collective of even rounds (peers check they run the same)
  *   384   TAG   the same for odd rounds
  *   4096  two round slots of {@code slotBytes} (alternating by round parity)
- *   ...   the registered region of {@code regBytes} (the zero-copy fusion buffer)
+ *   ...   the registered region of {@code regBytes} (the zero-copy fusion buffer, or the data
+ *         of a shared buffer, whose segments have no slots)
  * </pre>
  *
  * Flags are read and written with volatile semantics through a {@link VarHandle}: on x86 and

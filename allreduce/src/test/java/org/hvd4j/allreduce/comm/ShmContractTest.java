@@ -49,6 +49,64 @@ class ShmContractTest extends CommunicatorContractTest {
     }
 
     @Test
+    void aSharedBufferIsReducedWhereItLiesWithEachTensorsOwnBits() throws Exception {
+        // three tensors packed in a shared buffer, each rank reducing every tensor's piece of its
+        // index, against each tensor reduced alone on a plain buffer: the same bits on 3 ranks
+        int[] numels = {70_001, 33, 200_000};
+        List<Communicator> g = group(3);
+        try {
+            List<String> errors = Groups.run(g, c -> {
+                int total = java.util.Arrays.stream(numels).sum();
+                SharedBuffer shared = c.share(4 * total);
+                if (shared == null || shared.bytes().capacity() != 4 * total) {
+                    return "no shared buffer of " + 4 * total + " bytes";
+                }
+                ByteBuffer mine = shared.bytes();
+                ByteBuffer[] alone = new ByteBuffer[numels.length];
+                int[][] owned = new int[c.size()][];
+                java.util.Arrays.setAll(owned, k -> new int[0]);
+                java.util.Random r = new java.util.Random(c.rank());
+                for (int t = 0, at = 0; t < numels.length; at += numels[t++]) {
+                    alone[t] = Bytes.direct(4 * numels[t]);
+                    for (int i = 0; i < numels[t]; i++) {
+                        float v = (float) r.nextGaussian();
+                        alone[t].putFloat(4 * i, v);
+                        mine.putFloat(4 * (at + i), v);
+                    }
+                    int[] pieces = Pieces.balanced(numels[t], c.size());
+                    for (int k = 0, start = at; k < c.size(); start += pieces[k++]) {
+                        owned[k] = java.util.Arrays.copyOf(owned[k], owned[k].length + 2);
+                        owned[k][owned[k].length - 2] = start;
+                        owned[k][owned[k].length - 1] = pieces[k];
+                    }
+                }
+                for (int round = 0; round < 2; round++) { // twice: the second round reuses the slots
+                    c.allreduceShared(shared, DType.FLOAT32, Reduction.SUM, owned);
+                    for (int t = 0; t < numels.length; t++) {
+                        c.allreduce(alone[t], DType.FLOAT32, Reduction.SUM, Pieces.balanced(numels[t], c.size()));
+                    }
+                    for (int t = 0, at = 0; t < numels.length; at += numels[t++]) {
+                        for (int i = 0; i < numels[t]; i++) {
+                            if (mine.getInt(4 * (at + i)) != alone[t].getInt(4 * i)) {
+                                return "round " + round + ", tensor " + t + ", element " + i + " differs";
+                            }
+                        }
+                    }
+                }
+                return "";
+            });
+            errors.forEach(e -> assertEquals("", e));
+        } finally {
+            Groups.close(g);
+        }
+        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+            assertEquals(0, files.filter(p -> p.getFileName().toString().startsWith("hvd4j-test")
+                    && p.getFileName().toString().endsWith("-p" + ProcessHandle.current().pid())).count(),
+                    "the shared buffers' files are gone too");
+        }
+    }
+
+    @Test
     void ranksRunningDifferentCollectivesFailWithAMessageInsteadOfMixingData() throws Exception {
         List<Communicator> g = group(2);
         try {
