@@ -6,11 +6,15 @@ import java.util.List;
 import org.hvd4j.allreduce.comm.Bytes;
 import org.hvd4j.allreduce.runtime.InlineExchange;
 import org.hvd4j.allreduce.runtime.Payload;
+import org.hvd4j.allreduce.runtime.SharedPlacement;
 import org.hvd4j.nn.optim.Optimizer;
 import org.hvd4j.nn.optim.OptimizerDecorator;
 import org.hvd4j.tensor.DType;
 import org.hvd4j.tensor.HalfFloats;
+import org.hvd4j.tensor.Storage;
 import org.hvd4j.tensor.Tensor;
+import org.hvd4j.tensor.TensorScope;
+import org.hvd4j.tensor.cpu.CpuBackend;
 
 /**
  * Horovod's {@code DistributedOptimizer}: wraps any optimizer so that every rank steps with the
@@ -43,7 +47,9 @@ import org.hvd4j.tensor.Tensor;
  * gradient itself, with the same bits: there is nothing to overlap the backward pass with when
  * every core computes, and the hand-off to the engine was most of the cost. When some rank cannot
  * (CUDA gradients, a joined rank, different tensors), every rank goes through the engine for that
- * step instead.
+ * step instead. There the gradients move, after the first exchange agreed by every rank, into a
+ * buffer the transport shares between the ranks of a host ({@link #gradientsShared()}; PyTorch
+ * DDP's {@code gradient_as_bucket_view}), and are reduced where backward writes them.
  *
  * <p>To clip gradients, call {@link #synchronize()}, clip, then {@link #step()}: a step after an
  * explicit synchronize does not synchronize again.
@@ -65,6 +71,7 @@ public final class DistributedOptimizer extends OptimizerDecorator {
     private final List<List<Handle<Object>>> inFlight = new ArrayList<>();
     private final boolean[] submitted;
     private final InlineExchange inline;
+    private final SharedPlacement placement;
     private boolean synchronizedThisStep;
 
     private DistributedOptimizer(Builder b) {
@@ -99,6 +106,37 @@ public final class DistributedOptimizer extends OptimizerDecorator {
             int index = i;
             params.get(i).onGradReady(t -> gradReady(index));
         }
+        boolean onCpu = params.stream().allMatch(p -> p.backend() == CpuBackend.get());
+        this.placement = inline != null && onCpu && compression.wireType() == null
+                ? new SharedPlacement(this::moveGradients) : null;
+    }
+
+    /**
+     * Makes the gradients, in the exchange's order (bucket by bucket), views of {@code region}
+     * holding their current values: from then on backward writes them where the inline exchange
+     * reduces them.
+     */
+    private List<Tensor> moveGradients(ByteBuffer region) {
+        List<Tensor> views = new ArrayList<>();
+        Storage s = CpuBackend.get().wrap(region);
+        int at = 0;
+        for (int[] bucket : buckets) {
+            for (int i : bucket) {
+                Tensor p = params.get(i);
+                int offset = at;
+                Tensor view = TensorScope.persistent(() -> Tensor.view(s, DType.FLOAT32, p.shape(), offset))
+                        .name(p.name() == null ? null : p.name() + ".grad");
+                p.setGradBuffer(view);
+                views.add(view);
+                at += p.numel();
+            }
+        }
+        return views;
+    }
+
+    /** Whether the gradients live in a buffer shared with the other ranks (see {@link InlineExchange}). */
+    public boolean gradientsShared() {
+        return placement != null && placement.placed();
     }
 
     /** Buckets of about {@code cap} bytes, from the last parameter back. */
@@ -240,7 +278,7 @@ public final class DistributedOptimizer extends OptimizerDecorator {
         for (int b = 0; b < buckets.size(); b++) {
             collect(b, payloads, ns, shapes);
         }
-        return inline.allreduce(payloads, ns, shapes, op, prescale, postscale);
+        return inline.allreduce(payloads, ns, shapes, op, prescale, postscale, placement);
     }
 
     /** The payloads of bucket {@code b}'s gradients (in the wire type when compressed), their names and shapes. */

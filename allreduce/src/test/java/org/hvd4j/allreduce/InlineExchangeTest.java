@@ -42,6 +42,15 @@ class InlineExchangeTest {
      * rank's parameters, concatenated, and how many exchanges ran on its training thread.
      */
     private static List<Object[]> train(int ranks, RuntimeConfig rc) throws Exception {
+        return train(ranks, rc, -1);
+    }
+
+    /**
+     * The same; from step {@code replaceAt} on (if at least 0), rank 1 keeps fc1.weight's gradient
+     * in a buffer of its own again, as a user who replaced it would. Element 2: whether the
+     * gradients ended in a shared buffer.
+     */
+    private static List<Object[]> train(int ranks, RuntimeConfig rc, int replaceAt) throws Exception {
         return LocalJob.run(ranks, rc, rt -> {
             Rng rng = new Rng(7);
             Module m = new Sequential().add("fc1", new Linear(CPU, 300, 256, true, rng)).add("relu", Act.relu())
@@ -57,6 +66,10 @@ class InlineExchangeTest {
                 }
                 for (int i = 0; i < y.length; i++) {
                     y[i] = (int) (data.nextDouble() * 10);
+                }
+                if (s == replaceAt && rt.rank() == 1) {
+                    Tensor w = m.namedParameters().get("fc1.weight");
+                    w.setGradBuffer(TensorScope.persistent(() -> Tensor.zeros(CPU, 256, 300)));
                 }
                 try (TensorScope scope = TensorScope.open()) {
                     opt.zeroGrad();
@@ -75,7 +88,7 @@ class InlineExchangeTest {
                 flat[i] = all.get(i);
             }
             InlineExchange inline = rt.inlineExchange();
-            return new Object[] {flat, inline == null ? -1L : inline.rounds()};
+            return new Object[] {flat, inline == null ? -1L : inline.rounds(), opt.gradientsShared()};
         });
     }
 
@@ -90,6 +103,20 @@ class InlineExchangeTest {
             assertArrayEquals((float[]) engine.get(r)[0], (float[]) inline.get(r)[0], "rank " + r);
             // and the ranks agree with each other (they started from the same seed)
             assertArrayEquals((float[]) inline.get(0)[0], (float[]) inline.get(r)[0], "rank " + r + " against rank 0");
+            // on shared memory the gradients moved into a shared buffer after the first step
+            assertEquals(transport.equals("shm"), inline.get(r)[2], "gradients shared on rank " + r);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aRankWhoseGradientLeftTheSharedBufferMakesEveryRankCopyWithTheSameBits() throws Exception {
+        // from step 3 on, rank 1's fc1.weight gradient lives elsewhere: every rank must take the
+        // copying path alike (one rank reducing in place while another copies would mix rounds)
+        List<Object[]> engine = train(3, config("shm", "off"));
+        List<Object[]> inline = train(3, config("shm", "on"), 3);
+        for (int r = 0; r < 3; r++) {
+            assertArrayEquals((float[]) engine.get(r)[0], (float[]) inline.get(r)[0], "rank " + r);
+            assertEquals(5L, inline.get(r)[1], "every step on the training thread, rank " + r);
         }
     }
 

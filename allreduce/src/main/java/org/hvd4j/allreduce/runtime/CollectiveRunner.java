@@ -268,7 +268,8 @@ final class CollectiveRunner {
         }
     }
 
-    private void phase(List<String> names, String phase, Runnable body) {
+    /** Runs {@code body}, recording it on the timeline as {@code phase} of every tensor of {@code names}. */
+    void phase(List<String> names, String phase, Runnable body) {
         if (timeline != null) {
             for (String n : names) {
                 timeline.begin(n, phase);

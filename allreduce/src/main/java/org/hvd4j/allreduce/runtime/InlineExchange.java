@@ -6,6 +6,8 @@ import org.hvd4j.allreduce.HvdException;
 import org.hvd4j.allreduce.Reduction;
 import org.hvd4j.allreduce.comm.Bytes;
 import org.hvd4j.allreduce.comm.Communicator;
+import org.hvd4j.allreduce.comm.Reducer;
+import org.hvd4j.allreduce.comm.SharedBuffer;
 import org.hvd4j.tensor.DType;
 
 /**
@@ -27,6 +29,16 @@ import org.hvd4j.tensor.DType;
  * <p><b>Same bits.</b> The tensors run through the engine's own {@link CollectiveRunner}, in a
  * response as the coordinator would build it, so the results are bitwise those of the engine path.
  *
+ * <p><b>Where they lie.</b> A caller may pass a {@link SharedPlacement} (the distributed optimizer
+ * does, for its gradients). An ASK then carries two flags: the tensors could move into a shared
+ * buffer ({@link #MOVABLE}), or they are the ones placed there ({@link #PLACED}). When every rank
+ * can move, they move into a buffer the transport shares ({@code Communicator.share}; on shared
+ * memory, a segment of each rank's that the others map); while every rank passes exactly the
+ * placed tensors, they are reduced where they lie in one round, each tensor's piece {@code k} by
+ * rank {@code k} as the engine reduces it, so the bits stay the same. Nothing is copied in or out:
+ * for the {@code mlp}'s 2.1 MB on 2 ranks that is 3 MB of memory traffic per rank instead of
+ * about 10.
+ *
  * <p><b>Order.</b> This channel is separate from the engine's, so the two never interleave. But
  * its calls are blocking collectives in call order: a rank that blocks in another collective (a
  * synchronous {@code allreduce} of a metric, say) while the others wait here, and only submits
@@ -42,6 +54,10 @@ public final class InlineExchange implements AutoCloseable {
     static final long DECLINE = 2;
     /** This rank waits in {@code join()}: it has no tensors to exchange. */
     static final long JOINED = 3;
+    /** Flag of an ASK: this rank's tensors could move into a shared buffer now. */
+    static final long MOVABLE = 1;
+    /** Flag of an ASK: this rank's tensors are the ones placed in its shared buffer. */
+    static final long PLACED = 2;
 
     private final int rank;
     private final Communicator comm;
@@ -78,17 +94,39 @@ public final class InlineExchange implements AutoCloseable {
      */
     public boolean allreduce(List<Payload> payloads, List<String> names, List<int[]> shapes, Reduction op,
                              double prescale, double postscale) {
+        return allreduce(payloads, names, shapes, op, prescale, postscale, null);
+    }
+
+    /**
+     * The same, for tensors that may live in a buffer shared with the other ranks: once every
+     * rank's {@code placement} can move, they move into one ({@link
+     * org.hvd4j.allreduce.comm.Communicator#share}, where the transport has it), and from then
+     * on, while every rank passes exactly the placed tensors, they are reduced where they lie.
+     * The bits are the same either way.
+     */
+    public boolean allreduce(List<Payload> payloads, List<String> names, List<int[]> shapes, Reduction op,
+                             double prescale, double postscale, SharedPlacement placement) {
         DType type = payloads.isEmpty() ? DType.FLOAT32 : payloads.get(0).dtype();
         boolean possible = op == Reduction.SUM || op == Reduction.AVERAGE;
         for (Payload p : payloads) {
             possible &= p.dtype() == type && p.hostBytes() != null;
         }
         long hash = possible ? hash(names, shapes, type, op, prescale, postscale) : 0;
+        long flags = 0;
+        if (possible && placement != null) {
+            flags = placement.holds(payloads) ? PLACED : placement.movable() ? MOVABLE : 0;
+        }
         try {
-            if (!agree(possible ? ASK : DECLINE, hash)) {
+            long common = agree(possible ? ASK : DECLINE, flags, hash);
+            if (common < 0) {
                 return false;
             }
-            reduce(payloads, names, shapes, type, op, prescale, postscale);
+            double post = op == Reduction.AVERAGE ? postscale / comm.size() : postscale; // as the coordinator does
+            if ((common & PLACED) != 0 || (common & MOVABLE) != 0 && move(placement, payloads, type)) {
+                reduceShared(placement, payloads, names, hash, type, prescale, post);
+            } else {
+                reduce(payloads, names, shapes, type, prescale, post);
+            }
             return true;
         } catch (RuntimeException e) {
             throw new HvdException("the exchange of " + names.size() + " gradients on the training thread of rank "
@@ -96,10 +134,44 @@ public final class InlineExchange implements AutoCloseable {
         }
     }
 
-    private void reduce(List<Payload> payloads, List<String> names, List<int[]> shapes, DType type, Reduction op,
-                        double prescale, double postscale) {
+    /** Moves the tensors into a new shared buffer; false on every rank alike when the transport has none. */
+    private boolean move(SharedPlacement placement, List<Payload> payloads, DType type) {
+        long bytes = 0;
+        for (Payload p : payloads) {
+            bytes += (long) p.numel() * type.bytes();
+        }
+        SharedBuffer buf = bytes <= Integer.MAX_VALUE ? comm.share((int) bytes) : null; // collective
+        if (buf == null) {
+            placement.markUnavailable();
+            return false;
+        }
+        placement.move(buf);
+        return true;
+    }
+
+    /** The placed tensors, reduced where they lie: one round for all of them. */
+    private void reduceShared(SharedPlacement placement, List<Payload> payloads, List<String> names, long hash,
+                              DType type, double pre, double post) {
+        int[] numels = new int[payloads.size()];
+        int total = 0;
+        for (int i = 0; i < numels.length; i++) {
+            numels[i] = payloads.get(i).numel();
+            total += numels[i];
+        }
+        int[][] owned = placement.owned(hash, numels, comm.size());
+        SharedBuffer buf = placement.buffer();
+        ByteBuffer bytes = buf.bytes();
+        int count = total;
+        runner.phase(names, "ALLREDUCE " + comm.name() + " shared", () -> {
+            Reducer.scale(type, bytes, 0, count, pre);
+            comm.allreduceShared(buf, type, Reduction.SUM, owned);
+            Reducer.scale(type, bytes, 0, count, post);
+        });
+    }
+
+    private void reduce(List<Payload> payloads, List<String> names, List<int[]> shapes, DType type, double prescale,
+                        double post) {
         Reduction sum = Reduction.SUM;
-        double post = op == Reduction.AVERAGE ? postscale / comm.size() : postscale; // as the coordinator does
         int from = 0;
         long small = 0;
         for (int i = 0; i <= payloads.size(); i++) {
@@ -155,15 +227,21 @@ public final class InlineExchange implements AutoCloseable {
         runner.run(r, entries);
     }
 
-    /** True when every rank sent {@code (tag, hash)}. */
-    private boolean agree(long tag, long hash) {
-        exchange(tag, hash);
+    /**
+     * Sends {@code (tag, flags, hash)}; returns the flags every rank sent (their AND) when every
+     * rank sent {@link #ASK} with this hash, -1 otherwise.
+     */
+    private long agree(long tag, long flags, long hash) {
+        exchange(tag | flags << 8, hash);
+        long common = flags;
         for (int r = 0; r < sixteen.length; r++) {
-            if (all.getLong(16 * r) != tag || all.getLong(16 * r + 8) != hash || tag != ASK) {
-                return false;
+            long theirs = all.getLong(16 * r);
+            if ((theirs & 0xff) != tag || all.getLong(16 * r + 8) != hash || tag != ASK) {
+                return -1;
             }
+            common &= theirs >>> 8;
         }
-        return true;
+        return common;
     }
 
     /** Sends {@code tag}; true when every rank sent it. */
