@@ -11,6 +11,8 @@
 #          torchrun-style variables (rank 0 hosts the rendezvous), paths:
 #            transport  the transport's allreduce on a buffer of the benchmark's (like MPI's)
 #            staged     the same on the transport's registered buffer (what the fusion buffer uses)
+#            shared     the same on a buffer the ranks share (where the distributed optimizer keeps
+#                       its gradients when it exchanges them on the training thread)
 #            hvd        Hvd.allreduce on a tensor: negotiation + the transport
 #          and once more with HVD4J_TRANSPORT=tcp (path transport: the TCP ring over loopback)
 #   mpi:   scripts/peers/mpi_allreduce.c, built here with mpicc, under mpirun (Open MPI's defaults:
@@ -81,19 +83,19 @@ results="$work/rows"
 for n in $ranks; do
     echo "== $n ranks =="
     launch_local "$n" java -Xmx1g -cp "$cp" org.hvd4j.benchmarks.AllreduceBench --sizes "$lo:$hi" --iters "$iters" \
-        --path all | tee /dev/stderr | awk -v n="$n" '$1 ~ /^[0-9]+$/ {print n, "hvd4j-" $3, $1, $6}' >> "$results"
+        --path all | tee -a /dev/stderr | awk -v n="$n" '$1 ~ /^[0-9]+$/ {print n, "hvd4j-" $3, $1, $6}' >> "$results"
     # the TCP ring on the same host (what a rank pays per host pair when hosts are separate)
     export HVD4J_TRANSPORT=tcp
     launch_local "$n" java -Xmx1g -cp "$cp" org.hvd4j.benchmarks.AllreduceBench --sizes "$lo:$hi" --iters "$iters" \
-        --path transport | tee /dev/stderr | awk -v n="$n" '$1 ~ /^[0-9]+$/ {print n, "hvd4j-tcp", $1, $6}' >> "$results"
+        --path transport | tee -a /dev/stderr | awk -v n="$n" '$1 ~ /^[0-9]+$/ {print n, "hvd4j-tcp", $1, $6}' >> "$results"
     unset HVD4J_TRANSPORT
     if ((have_mpi)); then
         mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$n" "$work/mpi_allreduce" "$lo" "$hi" "$iters" \
-            | tee /dev/stderr | awk -v n="$n" '$1 ~ /^[0-9]+$/ {print n, "mpi", $1, $6}' >> "$results"
+            | tee -a /dev/stderr | awk -v n="$n" '$1 ~ /^[0-9]+$/ {print n, "mpi", $1, $6}' >> "$results"
     fi
     if ((have_gloo)); then
         launch_local "$n" /usr/bin/python3 "$root/scripts/peers/gloo_allreduce.py" "$lo" "$hi" "$iters" \
-            | tee /dev/stderr | awk -v n="$n" '$1 ~ /^[0-9]+$/ {print n, "gloo", $1, $6}' >> "$results"
+            | tee -a /dev/stderr | awk -v n="$n" '$1 ~ /^[0-9]+$/ {print n, "gloo", $1, $6}' >> "$results"
     fi
 done 2> "$work/detail"
 cat "$work/detail"
@@ -111,17 +113,18 @@ if len(sys.argv) > 3 and sys.argv[3]:
         for (n, size), v in sorted(rows.items()):
             for peer, algbw in v.items():
                 f.write(f"{n},{peer},{size},{algbw:.4f},{algbw * 2 * (n - 1) / n:.4f}\n")
-cols = ["hvd4j-transport", "hvd4j-staged", "hvd4j-hvd", "hvd4j-tcp", "mpi", "gloo"]
+cols = ["hvd4j-transport", "hvd4j-staged", "hvd4j-shared", "hvd4j-hvd", "hvd4j-tcp", "mpi", "gloo"]
 def fmt(size):
     return f"{size >> 20} MiB" if size >= 1 << 20 else f"{size >> 10} KiB"
 lines = ["| ranks | size | " + " | ".join(c.replace("hvd4j-", "hvd4j ") for c in cols)
-         + " | staged / mpi | transport / mpi | hvd / mpi | hvd / gloo |",
-         "|---|---|" + "---|" * (len(cols) + 4)]
+         + " | staged / mpi | shared / mpi | transport / mpi | hvd / mpi | hvd / gloo |",
+         "|---|---|" + "---|" * (len(cols) + 5)]
 for (n, size), v in sorted(rows.items()):
     cell = lambda c: f"{v[c]:.2f}" if c in v else "-"
     ratio = lambda a, b: f"{v[a] / v[b]:.2f}" if a in v and b in v and v[b] > 0 else "-"
     lines.append(f"| {n} | {fmt(size)} | " + " | ".join(cell(c) for c in cols) + f" | {ratio('hvd4j-staged', 'mpi')} | "
-                 f"{ratio('hvd4j-transport', 'mpi')} | {ratio('hvd4j-hvd', 'mpi')} | {ratio('hvd4j-hvd', 'gloo')} |")
+                 f"{ratio('hvd4j-shared', 'mpi')} | {ratio('hvd4j-transport', 'mpi')} | {ratio('hvd4j-hvd', 'mpi')} | "
+                 f"{ratio('hvd4j-hvd', 'gloo')} |")
 text = "algbw in GB/s (higher is better)\n\n" + "\n".join(lines)
 print(text)
 if len(sys.argv) > 2 and sys.argv[2]:

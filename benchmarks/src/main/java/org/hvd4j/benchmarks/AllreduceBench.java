@@ -12,6 +12,7 @@ import org.hvd4j.allreduce.Reduction;
 import org.hvd4j.allreduce.comm.Bytes;
 import org.hvd4j.allreduce.comm.Communicator;
 import org.hvd4j.allreduce.comm.Pieces;
+import org.hvd4j.allreduce.comm.SharedBuffer;
 import org.hvd4j.tensor.DType;
 import org.hvd4j.tensor.Tensor;
 import org.hvd4j.tensor.cpu.CpuBackend;
@@ -23,9 +24,12 @@ import picocli.CommandLine.Option;
  * {@code allreduce-bench}: allreduce bandwidth in the format of nccl-tests, for float32 SUM over
  * a sweep of sizes, on every rank of the job it runs in (under hvdrun, mpirun, ...).
  *
- * <p>Two paths per size: {@code transport} calls the communicator directly on a buffer of the
- * benchmark's own (as nccl-tests calls NCCL), {@code hvd} goes through {@code Hvd.allreduce} on a
- * tensor: negotiation with the coordinator, the fusion buffer, scale — what a training step pays.
+ * <p>Paths per size: {@code transport} calls the communicator directly on a buffer of the
+ * benchmark's own (as nccl-tests calls NCCL), {@code staged} on the transport's registered buffer
+ * (the fusion buffer's), {@code shared} on a buffer the ranks share (where the distributed
+ * optimizer keeps its gradients on the training thread; shared memory only), {@code hvd} goes
+ * through {@code Hvd.allreduce} on a tensor: negotiation with the coordinator, the fusion buffer,
+ * scale — what a training step pays.
  * Times are the mean over at least {@code --iters} calls after {@code --warmup} (more at small
  * sizes, up to 5000, so that a rare stall of the shared machine does not decide the figure), the
  * slowest rank's; {@code p50} is the median call.
@@ -61,7 +65,9 @@ public final class AllreduceBench implements Callable<Integer> {
     boolean check;
 
     @Option(names = "--path", description = "transport (a buffer of the benchmark's), staged (the transport's own "
-            + "buffer, as the fusion buffer), hvd (Hvd.allreduce on a tensor), both (transport and hvd) or all "
+            + "buffer, as the fusion buffer), shared (a buffer the ranks share, as the distributed optimizer's "
+            + "gradients on the training thread; where the transport has one), hvd (Hvd.allreduce on a tensor), "
+            + "both (transport and hvd) or all "
             + "(default: ${DEFAULT-VALUE})", defaultValue = "both")
     String path;
 
@@ -106,9 +112,16 @@ public final class AllreduceBench implements Callable<Integer> {
         List<String> rows = new ArrayList<>();
         for (long bytes = lo; bytes <= hi; bytes *= factor) {
             int count = (int) (bytes / 4);
-            for (String p : path.equals("all") ? new String[] {"transport", "staged", "hvd"}
+            for (String p : path.equals("all") ? new String[] {"transport", "staged", "shared", "hvd"}
                     : path.equals("both") ? new String[] {"transport", "hvd"} : new String[] {path}) {
-                double[] r = p.equals("hvd") ? viaHvd(rt, count, red) : transport(rt, count, red, p.equals("staged"));
+                double[] r = switch (p) {
+                    case "hvd" -> viaHvd(rt, count, red);
+                    case "shared" -> shared(rt, count, red);
+                    default -> transport(rt, count, red, p.equals("staged"));
+                };
+                if (r == null) {
+                    continue; // no shared buffers on this transport
+                }
                 double us = r[0] * 1e6;
                 double algbw = bytes / r[0] / 1e9;
                 double busbw = algbw * 2.0 * (n - 1) / n;
@@ -149,6 +162,42 @@ public final class AllreduceBench implements Callable<Integer> {
         for (int i = 0; i < t.length; i++) {
             long t0 = System.nanoTime();
             comm.allreduce(buf, DType.FLOAT32, red, pieces);
+            t[i] = System.nanoTime() - t0;
+        }
+        return summarize(rt, t, wrong);
+    }
+
+    /**
+     * The same on a buffer from {@link Communicator#share}, each rank reducing its balanced piece
+     * where it lies; null on every rank when the transport has no shared buffers.
+     */
+    private double[] shared(HvdRuntime rt, int count, Reduction red) {
+        Communicator comm = rt.communicator();
+        SharedBuffer shared = comm.share(4 * count);
+        if (shared == null) {
+            return null;
+        }
+        ByteBuffer buf = shared.bytes();
+        int[] pieces = Pieces.balanced(count, comm.size());
+        int[][] owned = new int[comm.size()][];
+        for (int k = 0, at = 0; k < owned.length; at += pieces[k++]) {
+            owned[k] = new int[] {at, pieces[k]};
+        }
+        long wrong = 0;
+        for (int i = 0; i < warmup; i++) {
+            fill(buf, count, rt.rank());
+            comm.allreduceShared(shared, DType.FLOAT32, red, owned);
+        }
+        if (check) {
+            fill(buf, count, rt.rank());
+            comm.allreduceShared(shared, DType.FLOAT32, red, owned);
+            wrong = wrong(buf, count, rt.size(), red);
+        }
+        comm.barrier();
+        long[] t = new long[callsFor(count)];
+        for (int i = 0; i < t.length; i++) {
+            long t0 = System.nanoTime();
+            comm.allreduceShared(shared, DType.FLOAT32, red, owned);
             t[i] = System.nanoTime() - t0;
         }
         return summarize(rt, t, wrong);
