@@ -147,24 +147,7 @@ public final class AllreduceBench implements Callable<Integer> {
         Communicator comm = rt.communicator();
         ByteBuffer buf = staged ? comm.allocate(count * 4) : Bytes.direct(count * 4);
         int[] pieces = Pieces.balanced(count, comm.size());
-        long wrong = 0;
-        for (int i = 0; i < warmup; i++) {
-            fill(buf, count, rt.rank());
-            comm.allreduce(buf, DType.FLOAT32, red, pieces);
-        }
-        if (check) {
-            fill(buf, count, rt.rank());
-            comm.allreduce(buf, DType.FLOAT32, red, pieces);
-            wrong = wrong(buf, count, rt.size(), red);
-        }
-        comm.barrier();
-        long[] t = new long[callsFor(count)];
-        for (int i = 0; i < t.length; i++) {
-            long t0 = System.nanoTime();
-            comm.allreduce(buf, DType.FLOAT32, red, pieces);
-            t[i] = System.nanoTime() - t0;
-        }
-        return summarize(rt, t, wrong);
+        return timed(rt, buf, count, red, () -> comm.allreduce(buf, DType.FLOAT32, red, pieces));
     }
 
     /**
@@ -177,27 +160,31 @@ public final class AllreduceBench implements Callable<Integer> {
         if (shared == null) {
             return null;
         }
-        ByteBuffer buf = shared.bytes();
         int[] pieces = Pieces.balanced(count, comm.size());
         int[][] owned = new int[comm.size()][];
         for (int k = 0, at = 0; k < owned.length; at += pieces[k++]) {
             owned[k] = new int[] {at, pieces[k]};
         }
+        return timed(rt, shared.bytes(), count, red, () -> comm.allreduceShared(shared, DType.FLOAT32, red, owned));
+    }
+
+    /** Warm-up, the optional check, then the timed calls of {@code allreduce} on {@code buf}. */
+    private double[] timed(HvdRuntime rt, ByteBuffer buf, int count, Reduction red, Runnable allreduce) {
         long wrong = 0;
         for (int i = 0; i < warmup; i++) {
             fill(buf, count, rt.rank());
-            comm.allreduceShared(shared, DType.FLOAT32, red, owned);
+            allreduce.run();
         }
         if (check) {
             fill(buf, count, rt.rank());
-            comm.allreduceShared(shared, DType.FLOAT32, red, owned);
+            allreduce.run();
             wrong = wrong(buf, count, rt.size(), red);
         }
-        comm.barrier();
+        rt.communicator().barrier();
         long[] t = new long[callsFor(count)];
         for (int i = 0; i < t.length; i++) {
             long t0 = System.nanoTime();
-            comm.allreduceShared(shared, DType.FLOAT32, red, owned);
+            allreduce.run();
             t[i] = System.nanoTime() - t0;
         }
         return summarize(rt, t, wrong);

@@ -36,8 +36,8 @@ import org.hvd4j.tensor.DType;
  * memory, a segment of each rank's that the others map); while every rank passes exactly the
  * placed tensors, they are reduced where they lie in one round, each tensor's piece {@code k} by
  * rank {@code k} as the engine reduces it, so the bits stay the same. Nothing is copied in or out:
- * for the {@code mlp}'s 2.1 MB on 2 ranks that is 3 MB of memory traffic per rank instead of
- * about 10.
+ * for the {@code mlp}'s 2.1 MB on 2 ranks each rank reads and writes about 4 MB instead of about
+ * 10, and the exchange's median went from 456–882 to 260–382 µs (DESIGN).
  *
  * <p><b>Order.</b> This channel is separate from the engine's, so the two never interleave. But
  * its calls are blocking collectives in call order: a rank that blocks in another collective (a
