@@ -165,7 +165,7 @@ public final class AllreduceBench implements Callable<Integer> {
         for (int k = 0, at = 0; k < owned.length; at += pieces[k++]) {
             owned[k] = new int[] {at, pieces[k]};
         }
-        return timed(rt, shared.bytes(), count, red, () -> comm.allreduceShared(shared, DType.FLOAT32, red, owned));
+        return timed(rt, shared.bytes(), count, red, () -> comm.allreduceShared(shared, DType.FLOAT32, red, owned, 1.0));
     }
 
     /** Warm-up, the optional check, then the timed calls of {@code allreduce} on {@code buf}. */

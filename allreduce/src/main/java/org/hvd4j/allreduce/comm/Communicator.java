@@ -90,11 +90,13 @@ public interface Communicator extends AutoCloseable {
      * {@code type}) in the order {@code x[k] + x[k+1] + ... + x[k-1]}, so an element placed in the
      * range of its tensor's piece {@code k} gets the bits that tensor gets alone. The ranges of all
      * ranks together must cover the elements to reduce, each once; elements outside them keep
-     * this rank's values.
+     * this rank's values. Each result is then multiplied by {@code postscale} (floating types; 1:
+     * not at all), exactly as a {@link Reducer#scale} pass after the reduction would, but while
+     * the result is still in the reducing rank's cache.
      *
      * @throws UnsupportedOperationException where {@link #share} returns null
      */
-    default void allreduceShared(SharedBuffer buf, DType type, Reduction op, int[][] owned) {
+    default void allreduceShared(SharedBuffer buf, DType type, Reduction op, int[][] owned, double postscale) {
         throw new UnsupportedOperationException(name() + " has no shared buffers");
     }
 

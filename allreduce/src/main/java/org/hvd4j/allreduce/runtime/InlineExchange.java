@@ -164,8 +164,9 @@ public final class InlineExchange implements AutoCloseable {
         int count = total;
         runner.phase(names, "ALLREDUCE " + comm.name() + " shared", () -> {
             Reducer.scale(type, bytes, 0, count, pre);
-            comm.allreduceShared(buf, type, Reduction.SUM, owned);
-            Reducer.scale(type, bytes, 0, count, post);
+            // the scale after the sum, applied by each rank to its pieces before they are written
+            // to the others: the same products, without a pass over the others' lines
+            comm.allreduceShared(buf, type, Reduction.SUM, owned, post);
         });
     }
 

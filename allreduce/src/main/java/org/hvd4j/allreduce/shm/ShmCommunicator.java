@@ -242,7 +242,7 @@ public final class ShmCommunicator implements Communicator {
             regions[j] = seg[j].registered();
             owned[j] = new int[] {off[j], pieces[j]};
         }
-        reduceWhereItLies(regions, type, op, owned, fingerprint(2, type.ordinal(), off[size]));
+        reduceWhereItLies(regions, type, op, owned, 1.0, fingerprint(2, type.ordinal(), off[size]));
     }
 
     /**
@@ -255,7 +255,8 @@ public final class ShmCommunicator implements Communicator {
      * exchanges in {@code step-probe}). Two meeting points: every input is final (IN), every
      * result written (DONE).
      */
-    private void reduceWhereItLies(ByteBuffer[] data, DType type, Reduction op, int[][] owned, long tag) {
+    private void reduceWhereItLies(ByteBuffer[] data, DType type, Reduction op, int[][] owned, double postscale,
+                                   long tag) {
         int es = type.bytes();
         ByteBuffer mine = data[rank];
         long k = beginRound(tag);
@@ -268,6 +269,9 @@ public final class ShmCommunicator implements Communicator {
                 int n = Math.min(PUSH_CHUNK, ranges[i + 1] - done);
                 for (int t = 1; t < size; t++) {
                     Reducer.reduce(op, type, mine, pos, data[(rank + t) % size], pos, n);
+                }
+                if (postscale != 1.0) {
+                    Reducer.scale(type, mine, pos, n, postscale);
                 }
                 for (int t = 1; t < size; t++) {
                     Bytes.copy(mine, pos, data[(rank + t) % size], pos, n * es);
@@ -317,7 +321,7 @@ public final class ShmCommunicator implements Communicator {
     }
 
     @Override
-    public void allreduceShared(SharedBuffer buf, DType type, Reduction op, int[][] owned) {
+    public void allreduceShared(SharedBuffer buf, DType type, Reduction op, int[][] owned, double postscale) {
         check();
         if (!(buf instanceof Shared s) || s.comm != this) {
             throw new IllegalArgumentException("not a buffer that this communicator shared: " + buf);
@@ -335,7 +339,9 @@ public final class ShmCommunicator implements Communicator {
             }
         }
         if (size > 1) {
-            reduceWhereItLies(s.data, type, op, owned, fingerprint(9, type.ordinal(), s.bytes));
+            reduceWhereItLies(s.data, type, op, owned, postscale, fingerprint(9, type.ordinal(), s.bytes));
+        } else if (postscale != 1.0) {
+            Reducer.scale(type, s.data[0], 0, s.bytes / type.bytes(), postscale);
         }
     }
 

@@ -51,7 +51,8 @@ class ShmContractTest extends CommunicatorContractTest {
     @Test
     void aSharedBufferIsReducedWhereItLiesWithEachTensorsOwnBits() throws Exception {
         // three tensors packed in a shared buffer, each rank reducing every tensor's piece of its
-        // index, against each tensor reduced alone on a plain buffer: the same bits on 3 ranks
+        // index, against each tensor reduced alone on a plain buffer: the same bits on 3 ranks,
+        // also with a scale after the sum (as an average has)
         int[] numels = {70_001, 33, 200_000};
         List<Communicator> g = group(3);
         try {
@@ -81,9 +82,11 @@ class ShmContractTest extends CommunicatorContractTest {
                     }
                 }
                 for (int round = 0; round < 2; round++) { // twice: the second round reuses the slots
-                    c.allreduceShared(shared, DType.FLOAT32, Reduction.SUM, owned);
+                    double post = round == 0 ? 1.0 : 1.0 / 3;
+                    c.allreduceShared(shared, DType.FLOAT32, Reduction.SUM, owned, post);
                     for (int t = 0; t < numels.length; t++) {
                         c.allreduce(alone[t], DType.FLOAT32, Reduction.SUM, Pieces.balanced(numels[t], c.size()));
+                        Reducer.scale(DType.FLOAT32, alone[t], 0, numels[t], post);
                     }
                     for (int t = 0, at = 0; t < numels.length; at += numels[t++]) {
                         for (int i = 0; i < numels[t]; i++) {
