@@ -341,7 +341,9 @@ public final class ShmCommunicator implements Communicator {
         if (size > 1) {
             reduceWhereItLies(s.data, type, op, owned, postscale, fingerprint(9, type.ordinal(), s.bytes));
         } else if (postscale != 1.0) {
-            Reducer.scale(type, s.data[0], 0, s.bytes / type.bytes(), postscale);
+            for (int i = 0; i < owned[0].length; i += 2) {
+                Reducer.scale(type, s.data[0], owned[0][i] * es, owned[0][i + 1], postscale);
+            }
         }
     }
 
