@@ -180,7 +180,7 @@ public final class AllreduceBench implements Callable<Integer> {
             allreduce.run();
             wrong = wrong(buf, count, rt.size(), red);
         }
-        rt.communicator().barrier();
+        rt.barrier(); // through the runtime: the engine thread may still use the communicator
         long[] t = new long[callsFor(count)];
         for (int i = 0; i < t.length; i++) {
             long t0 = System.nanoTime();
@@ -193,24 +193,7 @@ public final class AllreduceBench implements Callable<Integer> {
     /** The same through the runtime, on a CPU tensor. */
     private double[] viaHvd(HvdRuntime rt, int count, Reduction red) {
         Tensor t = Tensor.empty(CpuBackend.get(), count);
-        ByteBuffer buf = CpuBackend.get().hostBytes(t);
-        long wrong = 0;
-        for (int i = 0; i < warmup; i++) {
-            rt.allreduceAsync(t, "bench", red).await();
-        }
-        if (check) {
-            fill(buf, count, rt.rank());
-            rt.allreduceAsync(t, "bench", red).await();
-            wrong = wrong(buf, count, rt.size(), red);
-        }
-        rt.barrier();
-        long[] times = new long[callsFor(count)];
-        for (int i = 0; i < times.length; i++) {
-            long t0 = System.nanoTime();
-            rt.allreduceAsync(t, "bench", red).await();
-            times[i] = System.nanoTime() - t0;
-        }
-        return summarize(rt, times, wrong);
+        return timed(rt, CpuBackend.get().hostBytes(t), count, red, () -> rt.allreduceAsync(t, "bench", red).await());
     }
 
     /** At least {@code --iters} calls, more for small sizes so that rare stalls average out. */

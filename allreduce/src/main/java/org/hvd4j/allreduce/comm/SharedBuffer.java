@@ -9,6 +9,6 @@ import java.nio.ByteBuffer;
  * communicator has closed.
  */
 public interface SharedBuffer {
-    /** This rank's bytes (direct, native order, position 0, limit its size). */
+    /** This rank's bytes (direct, native order, position 0, limit its size; the same buffer on every call). */
     ByteBuffer bytes();
 }

@@ -262,7 +262,8 @@ final class CollectiveRunner {
         return s;
     }
 
-    private static void scale(DType type, ByteBuffer buf, int count, double factor) {
+    /** {@code buf[0, count)} times {@code factor}, unless it is 1 (any type then). */
+    static void scale(DType type, ByteBuffer buf, int count, double factor) {
         if (factor != 1.0 && count > 0) {
             Reducer.scale(type, buf, 0, count, factor);
         }

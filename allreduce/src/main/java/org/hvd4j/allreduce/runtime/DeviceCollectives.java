@@ -1,18 +1,17 @@
 package org.hvd4j.allreduce.runtime;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
-import org.hvd4j.allreduce.comm.Bytes;
 import org.hvd4j.allreduce.comm.Communicator;
 import org.hvd4j.allreduce.comm.CommunicatorException;
 import org.hvd4j.allreduce.comm.DeviceCommunicator;
 import org.hvd4j.allreduce.comm.HierarchicalCommunicator;
 import org.hvd4j.allreduce.comm.HierarchicalDeviceCommunicator;
+import org.hvd4j.allreduce.comm.SmallAllgathers;
 import org.hvd4j.allreduce.comm.SoloCommunicator;
 import org.hvd4j.allreduce.comm.StagedDeviceCommunicator;
 import org.hvd4j.allreduce.nccl.NcclCommunicator;
@@ -372,18 +371,7 @@ final class DeviceCollectives implements AutoCloseable {
 
     /** Every rank's code, by rank (one small host allgather, at the same point of the response order on every rank). */
     private int[] exchange(int mine) {
-        int size = host.size();
-        ByteBuffer send = Bytes.direct(4);
-        send.putInt(0, mine);
-        ByteBuffer recv = Bytes.direct(4 * size);
-        int[] bytes = new int[size];
-        java.util.Arrays.fill(bytes, 4);
-        host.allgather(send, recv, bytes);
-        int[] codes = new int[size];
-        for (int j = 0; j < size; j++) {
-            codes[j] = recv.getInt(4 * j);
-        }
-        return codes;
+        return SmallAllgathers.ints(host, mine);
     }
 
     /** The communicator and the fusion stream on {@code be}, created on first use. */

@@ -6,7 +6,6 @@ import org.hvd4j.allreduce.HvdException;
 import org.hvd4j.allreduce.Reduction;
 import org.hvd4j.allreduce.comm.Bytes;
 import org.hvd4j.allreduce.comm.Communicator;
-import org.hvd4j.allreduce.comm.Reducer;
 import org.hvd4j.allreduce.comm.SharedBuffer;
 import org.hvd4j.tensor.DType;
 
@@ -163,7 +162,7 @@ public final class InlineExchange implements AutoCloseable {
         ByteBuffer bytes = buf.bytes();
         int count = total;
         runner.phase(names, "ALLREDUCE " + comm.name() + " shared", () -> {
-            Reducer.scale(type, bytes, 0, count, pre);
+            CollectiveRunner.scale(type, bytes, count, pre);
             // the scale after the sum, applied by each rank to its pieces before they are written
             // to the others: the same products, without a pass over the others' lines
             comm.allreduceShared(buf, type, Reduction.SUM, owned, post);

@@ -13,6 +13,7 @@ import org.hvd4j.allreduce.comm.GroupExchange;
 import org.hvd4j.allreduce.comm.Pieces;
 import org.hvd4j.allreduce.comm.Reducer;
 import org.hvd4j.allreduce.comm.SharedBuffer;
+import org.hvd4j.allreduce.comm.SmallAllgathers;
 import org.hvd4j.tensor.DType;
 
 /**
@@ -50,6 +51,7 @@ public final class ShmCommunicator implements Communicator {
     private final long selfPid = ProcessHandle.current().pid();
     private final Path dir;
     private final String job;
+    private final ByteBuffer[] registered;
     private int shares;
     private volatile String aborted;
     private long round;
@@ -60,6 +62,10 @@ public final class ShmCommunicator implements Communicator {
         this.rank = rank;
         this.dir = dir;
         this.job = job;
+        this.registered = new ByteBuffer[seg.length];
+        for (int j = 0; j < seg.length; j++) {
+            registered[j] = seg[j].registered();
+        }
         this.size = seg.length;
         this.seg = seg;
         this.own = seg[rank];
@@ -236,13 +242,11 @@ public final class ShmCommunicator implements Communicator {
         if (off[size] * es > own.regBytes) {
             throw new IllegalArgumentException(off[size] * es + " bytes exceed the registered region of " + own.regBytes);
         }
-        ByteBuffer[] regions = new ByteBuffer[size];
         int[][] owned = new int[size][];
         for (int j = 0; j < size; j++) {
-            regions[j] = seg[j].registered();
             owned[j] = new int[] {off[j], pieces[j]};
         }
-        reduceWhereItLies(regions, type, op, owned, 1.0, fingerprint(2, type.ordinal(), off[size]));
+        reduceWhereItLies(registered, type, op, owned, 1.0, fingerprint(2, type.ordinal(), off[size]));
     }
 
     /**
@@ -302,7 +306,7 @@ public final class ShmCommunicator implements Communicator {
         String name = job + "-s" + ++shares;
         ShmSegment[] segs;
         try {
-            segs = mapGroup(rank, size, (key, mine) -> allgatherBytes(mine), "shared buffer " + name,
+            segs = mapGroup(rank, size, (key, mine) -> SmallAllgathers.bytes(this, mine), "shared buffer " + name,
                     "its tensors are copied", () -> {
                         long free = Files.getFileStore(dir).getUsableSpace();
                         if (free < (rounded + (long) ShmSegment.DATA) * size) {
@@ -347,34 +351,12 @@ public final class ShmCommunicator implements Communicator {
         }
     }
 
-    /** Byte strings of any length from every rank, through this group's own slots. */
-    private byte[][] allgatherBytes(byte[] mine) {
-        ByteBuffer len = Bytes.direct(4).putInt(0, mine.length);
-        ByteBuffer lens = Bytes.direct(4 * size);
-        int[] four = new int[size];
-        java.util.Arrays.fill(four, 4);
-        allgather(len, lens, four);
-        int[] n = new int[size];
-        for (int j = 0; j < size; j++) {
-            n[j] = lens.getInt(4 * j);
-        }
-        ByteBuffer all = Bytes.direct(Pieces.total(n));
-        allgather(Bytes.direct(Math.max(1, mine.length)).put(0, mine), all, n);
-        byte[][] out = new byte[size][];
-        int at = 0;
-        for (int j = 0; j < size; j++) {
-            out[j] = new byte[n[j]];
-            all.get(at, out[j]);
-            at += n[j];
-        }
-        return out;
-    }
-
     /** This group's shared buffer: the segments' data regions, each rank's at its index. */
     private static final class Shared implements SharedBuffer {
         final ShmCommunicator comm;
         final ByteBuffer[] data;
         final int bytes;
+        private final ByteBuffer mine;
 
         Shared(ShmCommunicator comm, ShmSegment[] segs, int bytes) {
             this.comm = comm;
@@ -383,11 +365,12 @@ public final class ShmCommunicator implements Communicator {
             for (int j = 0; j < segs.length; j++) {
                 data[j] = segs[j].registered();
             }
+            this.mine = Bytes.slice(data[comm.rank], 0, bytes);
         }
 
         @Override
         public ByteBuffer bytes() {
-            return Bytes.slice(data[comm.rank], 0, bytes);
+            return mine;
         }
 
         @Override

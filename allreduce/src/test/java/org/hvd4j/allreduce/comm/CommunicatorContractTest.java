@@ -232,6 +232,24 @@ abstract class CommunicatorContractTest {
     }
 
     @Test
+    void smallAllgathersGiveEveryRanksValuesInRankOrder() throws Exception {
+        List<Communicator> g = group(3);
+        try {
+            // rank r sends r * 7 and r + 1 bytes of value r... except rank 1, which sends none
+            List<String> out = Groups.run(g, c -> {
+                int[] ints = SmallAllgathers.ints(c, c.rank() * 7);
+                byte[] mine = new byte[c.rank() == 1 ? 0 : c.rank() + 1];
+                java.util.Arrays.fill(mine, (byte) c.rank());
+                byte[][] all = SmallAllgathers.bytes(c, mine);
+                return java.util.Arrays.toString(ints) + " " + java.util.Arrays.deepToString(all);
+            });
+            out.forEach(o -> assertEquals("[0, 7, 14] [[0], [], [2, 2, 2]]", o));
+        } finally {
+            Groups.close(g);
+        }
+    }
+
+    @Test
     void broadcastFromEveryRoot() throws Exception {
         List<Communicator> g = group(3);
         try {
