@@ -20,8 +20,8 @@ import org.hvd4j.allreduce.comm.Bytes;
  * <pre>
  *   0     header: magic, version, rank, pid, slot and registered sizes
  *   64    IN    round whose input this rank has published
- *   128   OUT   round whose result this rank has published
- *   192   DONE  round whose results this rank has finished reading or writing (zero-copy rounds)
+ *   128   (unused since allreduce rounds write their results into their peers' slots)
+ *   192   DONE  round whose results this rank has finished writing into its peers' memory
  *   256   ABORT non-zero once this rank gave up (its peers stop waiting)
  *   320   TAG   fingerprint of the collective of even rounds (peers check they run the same)
  *   384   TAG   the same for odd rounds
@@ -43,7 +43,6 @@ final class ShmSegment implements AutoCloseable {
     static final long MAGIC = 0x4856_4434_4A53_484DL; // "HVD4JSHM"
     static final int VERSION = 1;
     static final int IN = 64;
-    static final int OUT = 128;
     static final int DONE = 192;
     static final int ABORT = 256;
     static final int TAG = 320;

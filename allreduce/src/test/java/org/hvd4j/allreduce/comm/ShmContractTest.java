@@ -19,6 +19,38 @@ class ShmContractTest extends CommunicatorContractTest {
     }
 
     @Test
+    void largeSlotsPushSeveralChunksOfAResultPerRound() throws Exception {
+        // with 1 MiB slots a round's sub-block holds several of the chunks that are reduced and
+        // written back one at a time; values are small integers, so every sum is exact
+        for (int n : new int[] {2, 3}) {
+            List<Communicator> g = Groups.shm(n, 1 << 20, 0);
+            try {
+                List<String> errors = Groups.run(g, c -> {
+                    for (DType type : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+                        int count = 700_001;
+                        ByteBuffer b = Bytes.direct(type.bytes() * count);
+                        for (int i = 0; i < count; i++) {
+                            putValue(type, b, i, (c.rank() + 1) * (i % 1009 - 500));
+                        }
+                        c.allreduce(b, type, Reduction.SUM, Pieces.balanced(count, c.size()));
+                        double tri = c.size() * (c.size() + 1) / 2.0;
+                        for (int i = 0; i < count; i++) {
+                            double got = type == DType.FLOAT32 ? b.getFloat(4 * i) : b.getDouble(8 * i);
+                            if (got != tri * (i % 1009 - 500)) {
+                                return type + " n=" + c.size() + " element " + i + ": " + got;
+                            }
+                        }
+                    }
+                    return "";
+                });
+                errors.forEach(e -> assertEquals("", e));
+            } finally {
+                Groups.close(g);
+            }
+        }
+    }
+
+    @Test
     void registeredRegionTakesTheZeroCopyPathWithTheSameBits() throws Exception {
         List<Communicator> g = group(3);
         try {
