@@ -36,6 +36,11 @@ final class RankContext {
         return rt == null ? 1 : rt.size();
     }
 
+    /** Ranks of the job on this host (1 for one process). */
+    int localSize() {
+        return rt == null ? 1 : rt.localSize();
+    }
+
     boolean isRoot() {
         return rank() == 0;
     }

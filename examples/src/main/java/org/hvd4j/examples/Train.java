@@ -91,9 +91,10 @@ public final class Train implements Callable<Integer> {
     @Option(names = "--summary-json", description = "write a one-object JSON summary to this file")
     Path summaryJson;
 
-    @Option(names = "--prefetch", description = "batches prepared ahead by the loader thread (default: ${DEFAULT-VALUE})",
-            defaultValue = "2")
-    int prefetch;
+    @Option(names = "--prefetch", description = "batches prepared ahead by the loader thread; auto: "
+            + Trainer.PREFETCH + ", or 0 (on the training thread) when the CPU ranks of this host leave no core free "
+            + "for it and the data is in memory (default: ${DEFAULT-VALUE})", defaultValue = "auto")
+    String prefetch;
 
     @Option(names = "--lr-scaling", description = "linear: lr × number of ranks (Horovod's recipe); none "
             + "(default: ${DEFAULT-VALUE})", defaultValue = "linear")
@@ -152,6 +153,18 @@ public final class Train implements Callable<Integer> {
         return cli.execute(args);
     }
 
+    /** {@code --prefetch}: a count, or {@code auto} ({@link TrainConfig#PREFETCH_AUTO}). */
+    static int prefetchOption(String value) {
+        if (value.equals("auto")) {
+            return TrainConfig.PREFETCH_AUTO;
+        }
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--prefetch must be auto or a number of batches, got '" + value + "'");
+        }
+    }
+
     /** The run's configuration: command-line values over the model's recipe. */
     TrainConfig config() {
         Recipe r = Recipe.of(model);
@@ -160,7 +173,7 @@ public final class Train implements Callable<Integer> {
                 momentum != null ? momentum : r.momentum(), weightDecay != null ? weightDecay : r.weightDecay(),
                 lrSchedule != null ? lrSchedule : r.lrSchedule(),
                 warmupEpochs != null ? warmupEpochs : r.warmupEpochs(), labelSmoothing, clipGradNorm,
-                seed, threads, !noShuffle, dataDir, !noDownload, summaryJson, prefetch, lrScaling).validate();
+                seed, threads, !noShuffle, dataDir, !noDownload, summaryJson, prefetchOption(prefetch), lrScaling).validate();
     }
 
     @Override

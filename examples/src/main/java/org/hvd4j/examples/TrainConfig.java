@@ -25,7 +25,7 @@ import java.nio.file.Path;
  * @param dataDir        directory holding the Fashion-MNIST files, or null to search
  * @param download       allow downloading Fashion-MNIST when it is found nowhere
  * @param summaryJson    file for the one-object JSON summary, or null
- * @param prefetch       batches prepared ahead by the loader thread
+ * @param prefetch       batches prepared ahead by the loader thread, or {@link #PREFETCH_AUTO}
  * @param lrScaling      {@code linear}: the learning rate is multiplied by the number of ranks
  *                       (Horovod's recipe, with the warm-up starting from the unscaled rate);
  *                       {@code none}: used as given
@@ -34,6 +34,11 @@ public record TrainConfig(String model, int epochs, int steps, int batchSize, St
                           float momentum, float weightDecay, String lrSchedule, double warmupEpochs,
                           float labelSmoothing, double clipGradNorm, long seed, int threads, boolean shuffle,
                           Path dataDir, boolean download, Path summaryJson, int prefetch, String lrScaling) {
+    /**
+     * {@code prefetch}: the trainer decides ({@link Trainer#prefetchFor}): a loader thread unless
+     * it would only take a core from the ranks' compute.
+     */
+    public static final int PREFETCH_AUTO = -1;
 
     /** A configuration with linear learning-rate scaling. */
     public TrainConfig(String model, int epochs, int steps, int batchSize, String optimizer, float lr, float momentum,
@@ -68,7 +73,7 @@ public record TrainConfig(String model, int epochs, int steps, int batchSize, St
         require(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing must be in [0, 1), got " + labelSmoothing);
         require(clipGradNorm >= 0, "--clip-grad-norm must be >= 0, got " + clipGradNorm);
         require(threads >= 0, "--threads must be >= 0, got " + threads);
-        require(prefetch >= 0, "--prefetch must be >= 0, got " + prefetch);
+        require(prefetch >= PREFETCH_AUTO, "--prefetch must be auto or >= 0, got " + prefetch);
         require(java.util.List.of("linear", "none").contains(lrScaling),
                 "--lr-scaling must be linear or none, got '" + lrScaling + "'");
         return this;

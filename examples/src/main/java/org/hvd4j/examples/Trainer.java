@@ -7,6 +7,7 @@ import org.hvd4j.datasets.Batch;
 import org.hvd4j.datasets.DataLoader;
 import org.hvd4j.datasets.Dataset;
 import org.hvd4j.datasets.DistributedSampler;
+import org.hvd4j.datasets.hdf5.Hdf5Dataset;
 import org.hvd4j.nn.Module;
 import org.hvd4j.nn.init.Rng;
 import org.hvd4j.nn.io.TrainingState;
@@ -20,10 +21,12 @@ import org.hvd4j.nn.optim.Optimizer;
 import org.hvd4j.nn.optim.Sgd;
 import org.hvd4j.tensor.Backend;
 import org.hvd4j.tensor.DType;
+import org.hvd4j.tensor.Device;
 import org.hvd4j.tensor.Shape;
 import org.hvd4j.tensor.Tensor;
 import org.hvd4j.tensor.TensorScope;
 import org.hvd4j.tensor.autograd.GradMode;
+import org.hvd4j.tensor.cpu.CpuBackend;
 import org.hvd4j.tensor.ops.Losses;
 import org.hvd4j.tensor.cuda.CudaBackend;
 import org.hvd4j.tensor.cuda.CudaPrecision;
@@ -158,6 +161,31 @@ public final class Trainer {
         return LrSchedule.horovodWarmup(s, w, cfg.lrScaling().equals("linear") ? ranks : 1);
     }
 
+    /** Batches the loader thread prepares ahead by default. */
+    static final int PREFETCH = 2;
+
+    /**
+     * {@code --prefetch auto}: {@link #PREFETCH} batches on a loader thread, or none (each batch
+     * assembled on the training thread) when the ranks' compute threads take every core of the
+     * host and the data is in memory. Without a core of its own, the loader thread only preempts
+     * a rank, and in a synchronous job every rank then waits for that one: with 2 ranks × 1
+     * thread on 2 cores, {@code mlp} trained 0.9–5.0 % faster per rank without it (median 1.9 %,
+     * 6 alternating runs), while one rank on 2 cores keeps it. A GPU rank, or data streamed from a
+     * file (whose reads wait on I/O), keeps the thread.
+     *
+     * @param cpuInMemory    CPU compute on a data set held in memory
+     * @param cores          cores this process may use
+     * @param localRanks     ranks of the job on this host
+     * @param threadsPerRank compute threads of each rank
+     */
+    static int prefetchFor(boolean cpuInMemory, int cores, int localRanks, int threadsPerRank) {
+        return cpuInMemory && cores <= (long) localRanks * threadsPerRank ? 0 : PREFETCH;
+    }
+
+    private static boolean inMemory(Dataset d) {
+        return !(d instanceof Hdf5Dataset h) || h.inMemory();
+    }
+
     /** Trains on {@code train}, evaluating on {@code test} after each epoch. */
     public TrainResult run(Dataset train, Dataset test, ProgressReporter progress) {
         long start = System.nanoTime();
@@ -166,7 +194,10 @@ public final class Trainer {
         DistributedSampler sampler = new DistributedSampler(train.size(), job.size(), job.rank(), cfg.seed(),
                 cfg.shuffle(), false);
         List<EpochStats> history = new ArrayList<>();
-        try (DataLoader loader = new DataLoader(train, sampler, cfg.batchSize(), false, cfg.prefetch())) {
+        int prefetch = cfg.prefetch() != TrainConfig.PREFETCH_AUTO ? cfg.prefetch()
+                : prefetchFor(backend.device().kind() == Device.Kind.CPU && inMemory(train),
+                        Runtime.getRuntime().availableProcessors(), job.localSize(), CpuBackend.threads());
+        try (DataLoader loader = new DataLoader(train, sampler, cfg.batchSize(), false, prefetch)) {
             int perEpoch = loader.numBatches();
             long totalSteps = cfg.steps() > 0 ? cfg.steps() : (long) perEpoch * cfg.epochs();
             int epochs = (int) ((totalSteps + perEpoch - 1) / perEpoch);

@@ -105,6 +105,20 @@ class TrainTest {
         assertEquals(2, Train.run("--lr", "-1"));
         assertEquals(2, Train.run("--optimizer", "rmsprop"));
         assertEquals(2, Train.run("--no-such-option"));
+        assertEquals(2, Train.run("--prefetch", "some"));
+        assertEquals(2, Train.run("--prefetch", "-2"));
+    }
+
+    @Test
+    void prefetchAutoKeepsTheLoaderThreadOnlyWhereItHasACoreOrWaitsOnIo() {
+        assertEquals(TrainConfig.PREFETCH_AUTO, Train.prefetchOption("auto"));
+        assertEquals(0, Train.prefetchOption("0"));
+        assertEquals(5, Train.prefetchOption("5"));
+        assertEquals(Trainer.PREFETCH, Trainer.prefetchFor(true, 2, 1, 1), "one rank, a core to spare");
+        assertEquals(0, Trainer.prefetchFor(true, 2, 2, 1), "two ranks of one thread take both cores");
+        assertEquals(0, Trainer.prefetchFor(true, 4, 2, 2));
+        assertEquals(Trainer.PREFETCH, Trainer.prefetchFor(true, 8, 2, 2));
+        assertEquals(Trainer.PREFETCH, Trainer.prefetchFor(false, 2, 2, 1), "GPU ranks or streamed data");
     }
 
     @Test
