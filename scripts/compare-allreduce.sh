@@ -14,6 +14,7 @@
 #            shared     the same on a buffer the ranks share (where the distributed optimizer keeps
 #                       its gradients when it exchanges them on the training thread)
 #            hvd        Hvd.allreduce on a tensor: negotiation + the transport
+#            hvd-shared the same on a tensor from Hvd.sharedTensor (memory the ranks share)
 #          and once more with HVD4J_TRANSPORT=tcp (path transport: the TCP ring over loopback)
 #   mpi:   scripts/peers/mpi_allreduce.c, built here with mpicc, under mpirun (Open MPI's defaults:
 #          shared memory between ranks of one host)
@@ -113,17 +114,18 @@ if len(sys.argv) > 3 and sys.argv[3]:
         for (n, size), v in sorted(rows.items()):
             for peer, algbw in v.items():
                 f.write(f"{n},{peer},{size},{algbw:.4f},{algbw * 2 * (n - 1) / n:.4f}\n")
-cols = ["hvd4j-transport", "hvd4j-staged", "hvd4j-shared", "hvd4j-hvd", "hvd4j-tcp", "mpi", "gloo"]
+cols = ["hvd4j-transport", "hvd4j-staged", "hvd4j-shared", "hvd4j-hvd", "hvd4j-hvd-shared", "hvd4j-tcp", "mpi", "gloo"]
 def fmt(size):
     return f"{size >> 20} MiB" if size >= 1 << 20 else f"{size >> 10} KiB"
 lines = ["| ranks | size | " + " | ".join(c.replace("hvd4j-", "hvd4j ") for c in cols)
-         + " | staged / mpi | shared / mpi | transport / mpi | hvd / mpi | hvd / gloo |",
-         "|---|---|" + "---|" * (len(cols) + 5)]
+         + " | staged / mpi | shared / mpi | transport / mpi | hvd / mpi | hvd-shared / mpi | hvd / gloo |",
+         "|---|---|" + "---|" * (len(cols) + 6)]
 for (n, size), v in sorted(rows.items()):
     cell = lambda c: f"{v[c]:.2f}" if c in v else "-"
     ratio = lambda a, b: f"{v[a] / v[b]:.2f}" if a in v and b in v and v[b] > 0 else "-"
     lines.append(f"| {n} | {fmt(size)} | " + " | ".join(cell(c) for c in cols) + f" | {ratio('hvd4j-staged', 'mpi')} | "
                  f"{ratio('hvd4j-shared', 'mpi')} | {ratio('hvd4j-transport', 'mpi')} | {ratio('hvd4j-hvd', 'mpi')} | "
+                 f"{ratio('hvd4j-hvd-shared', 'mpi')} | "
                  f"{ratio('hvd4j-hvd', 'gloo')} |")
 text = "algbw in GB/s (higher is better)\n\n" + "\n".join(lines)
 print(text)

@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.List;
 import org.hvd4j.nn.Module;
 import org.hvd4j.nn.optim.Optimizer;
+import org.hvd4j.tensor.DType;
 import org.hvd4j.tensor.Tensor;
 
 /**
@@ -132,6 +133,11 @@ public final class Hvd {
 
     public static void barrier() {
         runtime().barrier();
+    }
+
+    /** See {@link HvdRuntime#sharedTensor(DType, int...)}. */
+    public static Tensor sharedTensor(DType dtype, int... dims) {
+        return runtime().sharedTensor(dtype, dims);
     }
 
     /** See {@link HvdRuntime#join()}. */

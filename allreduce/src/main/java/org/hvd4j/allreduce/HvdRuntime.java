@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.hvd4j.allreduce.comm.Bytes;
 import org.hvd4j.allreduce.comm.Communicator;
+import org.hvd4j.allreduce.comm.Reducer;
 import org.hvd4j.allreduce.runtime.Bootstrap;
 import org.hvd4j.allreduce.runtime.Hvd4jNames;
 import org.hvd4j.allreduce.runtime.InlineExchange;
@@ -19,6 +20,8 @@ import org.hvd4j.allreduce.runtime.Request;
 import org.hvd4j.tensor.DType;
 import org.hvd4j.tensor.Shape;
 import org.hvd4j.tensor.Tensor;
+import org.hvd4j.tensor.TensorScope;
+import org.hvd4j.tensor.cpu.CpuBackend;
 
 /**
  * One rank's membership in a job, with every collective. {@link Hvd} is the static face of the
@@ -322,6 +325,37 @@ public final class HvdRuntime implements AutoCloseable {
 
     public AlltoallResult alltoall(Tensor t, int[] splits) {
         return alltoallAsync(t, splits, null).await();
+    }
+
+    // ---- memory -----------------------------------------------------------------------------------
+
+    /**
+     * Collective (every rank calls it, in the same order, with the same type and shape): a CPU
+     * tensor of zeros in memory that the ranks of this host share, as {@code ncclMemAlloc} or
+     * {@code MPI_Alloc_mem} give. An in-place allreduce ({@link #allreduceInPlace}, {@link
+     * #allreduceAsync(Tensor, String, Reduction)}) of such a tensor, or of a view of it at the same
+     * offset on every rank, of at least {@value org.hvd4j.allreduce.shm.ShmCommunicator#SHARED_MIN_BYTES}
+     * bytes is reduced where it lies: each rank reduces its
+     * piece in every rank's copy, with none of the copies into and out of the transport's slots
+     * that a tensor of the caller's needs. Where the transport has no shared memory (TCP, several
+     * hosts, or a rank could not map it) this is a plain tensor of zeros. The memory lives until
+     * the process ends: allocate such tensors once, for buffers reused every step.
+     */
+    public Tensor sharedTensor(DType dtype, int... dims) {
+        Shape shape = Shape.of(dims);
+        if (shape.numel() * dtype.bytes() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("shared tensor of " + shape + " " + dtype + " exceeds 2 GiB");
+        }
+        Request r = request(OpKind.SHARE, null, dtype, dims.clone(), Reduction.SUM, -1, 1, 1, new int[0]);
+        Outcome o = awaitOutcome(node.engine().submit(r, Payload.of(Bytes.direct(0), dtype, 0)));
+        return TensorScope.persistent(() -> {
+            if (o.data() != null) {
+                return Tensor.view(CpuBackend.get().wrap(o.data()), dtype, shape, 0);
+            }
+            Tensor t = Tensor.empty(CpuBackend.get(), dtype, shape);
+            Reducer.fill(dtype, CpuBackend.get().hostBytes(t), 0, (int) shape.numel(), 0);
+            return t;
+        });
     }
 
     // ---- synchronisation -----------------------------------------------------------------------

@@ -13,6 +13,7 @@ import org.hvd4j.allreduce.comm.Bytes;
 import org.hvd4j.allreduce.comm.Communicator;
 import org.hvd4j.allreduce.comm.Pieces;
 import org.hvd4j.allreduce.comm.SharedBuffer;
+import org.hvd4j.allreduce.shm.ShmCommunicator;
 import org.hvd4j.tensor.DType;
 import org.hvd4j.tensor.Tensor;
 import org.hvd4j.tensor.cpu.CpuBackend;
@@ -67,7 +68,7 @@ public final class AllreduceBench implements Callable<Integer> {
     @Option(names = "--path", description = "transport (a buffer of the benchmark's), staged (the transport's own "
             + "buffer, as the fusion buffer), shared (a buffer the ranks share, as the distributed optimizer's "
             + "gradients on the training thread; where the transport has one), hvd (Hvd.allreduce on a tensor), "
-            + "both (transport and hvd) or all "
+            + "hvd-shared (the same on a tensor from Hvd.sharedTensor), both (transport and hvd) or all "
             + "(default: ${DEFAULT-VALUE})", defaultValue = "both")
     String path;
 
@@ -112,10 +113,11 @@ public final class AllreduceBench implements Callable<Integer> {
         List<String> rows = new ArrayList<>();
         for (long bytes = lo; bytes <= hi; bytes *= factor) {
             int count = (int) (bytes / 4);
-            for (String p : path.equals("all") ? new String[] {"transport", "staged", "shared", "hvd"}
+            for (String p : path.equals("all") ? new String[] {"transport", "staged", "shared", "hvd", "hvd-shared"}
                     : path.equals("both") ? new String[] {"transport", "hvd"} : new String[] {path}) {
                 double[] r = switch (p) {
-                    case "hvd" -> viaHvd(rt, count, red);
+                    case "hvd" -> viaHvd(rt, Tensor.empty(CpuBackend.get(), count), count, red);
+                    case "hvd-shared" -> viaHvdShared(rt, count, red, root);
                     case "shared" -> shared(rt, count, red);
                     default -> transport(rt, count, red, p.equals("staged"));
                 };
@@ -190,9 +192,23 @@ public final class AllreduceBench implements Callable<Integer> {
         return summarize(rt, t, wrong);
     }
 
-    /** The same through the runtime, on a CPU tensor. */
-    private double[] viaHvd(HvdRuntime rt, int count, Reduction red) {
-        Tensor t = Tensor.empty(CpuBackend.get(), count);
+    /**
+     * {@link #viaHvd} on a tensor from {@code sharedTensor}; on shared memory, says in how many
+     * calls the engine found it shared on every rank (and so reduced it where it lies).
+     */
+    private double[] viaHvdShared(HvdRuntime rt, int count, Reduction red, boolean root) {
+        ShmCommunicator shm = rt.communicator() instanceof ShmCommunicator s ? s : null;
+        long before = shm == null ? 0 : shm.sharedAllreduces();
+        double[] r = viaHvd(rt, rt.sharedTensor(DType.FLOAT32, count), count, red);
+        if (shm != null && root) {
+            System.out.printf(Locale.ROOT, "# hvd-shared, %d bytes: %d calls reduced where the tensor lies%n", 4L * count,
+                    shm.sharedAllreduces() - before);
+        }
+        return r;
+    }
+
+    /** The same through the runtime, in place on the CPU tensor {@code t}. */
+    private double[] viaHvd(HvdRuntime rt, Tensor t, int count, Reduction red) {
         return timed(rt, CpuBackend.get().hostBytes(t), count, red, () -> rt.allreduceAsync(t, "bench", red).await());
     }
 

@@ -15,6 +15,14 @@ public final class Bytes {
         }
     }
 
+    /** Address of byte 0 of a direct buffer (whatever its position). */
+    public static long address(ByteBuffer buf) {
+        if (!buf.isDirect()) {
+            throw new IllegalArgumentException("not a direct buffer: " + buf);
+        }
+        return NativeMemory.address(buf);
+    }
+
     /** A direct buffer in native byte order. */
     public static ByteBuffer direct(int bytes) {
         return ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());

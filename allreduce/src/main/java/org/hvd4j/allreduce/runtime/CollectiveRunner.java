@@ -6,6 +6,7 @@ import org.hvd4j.allreduce.comm.Bytes;
 import org.hvd4j.allreduce.comm.Communicator;
 import org.hvd4j.allreduce.comm.Pieces;
 import org.hvd4j.allreduce.comm.Reducer;
+import org.hvd4j.allreduce.comm.SharedBuffer;
 import org.hvd4j.tensor.DType;
 
 /**
@@ -49,8 +50,20 @@ final class CollectiveRunner {
                 phase(r.names(), "BARRIER", comm::barrier);
                 yield one(Outcome.done());
             }
+            case SHARE -> one(share(r));
             default -> throw new IllegalStateException("not a collective: " + r.kind());
         };
+    }
+
+    /**
+     * A buffer of {@code numel × dtype} bytes shared by this host's ranks, as the outcome's data
+     * (null where the transport has none: TCP, hierarchical, or a rank could not map it).
+     */
+    private Outcome share(Response r) {
+        long bytes = (long) r.numel(0) * r.dtype().bytes();
+        SharedBuffer[] s = new SharedBuffer[1];
+        phase(r.names(), "SHARE", () -> s[0] = bytes <= Integer.MAX_VALUE ? comm.share((int) bytes) : null);
+        return new Outcome(s[0] == null ? null : s[0].bytes(), r.shapes()[0], null, -1);
     }
 
     private static Outcome[] one(Outcome o) {

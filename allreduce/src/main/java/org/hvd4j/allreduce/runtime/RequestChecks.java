@@ -52,6 +52,7 @@ final class RequestChecks {
                 }
             }
             case ALLGATHER -> e = differ(name, byRank, "shape after the first dimension", RequestChecks::trailing);
+            case SHARE -> e = differ(name, byRank, "shared tensor shape", r -> Arrays.toString(r.shape()));
             case ALLTOALL -> {
                 e = differ(name, byRank, "shape after the first dimension", RequestChecks::trailing);
                 for (int r = 0; r < byRank.length && e == null; r++) {
