@@ -104,6 +104,29 @@ class SharedTensorTest {
     }
 
     @Test
+    void emptyAndIntegerSharedTensors() throws Exception {
+        allOk(LocalJob.run(2, RuntimeConfig.defaults().withTransport("shm"), rt -> {
+            Tensor empty = rt.sharedTensor(DType.FLOAT32, 0, 5);
+            if (empty.numel() != 0 || empty.shape().dim(1) != 5) {
+                return "empty shared tensor of shape " + empty.shape();
+            }
+            int count = 400_003;
+            Tensor ints = rt.sharedTensor(DType.INT32, count);
+            java.nio.IntBuffer b = CpuBackend.get().hostBytes(ints).asIntBuffer();
+            for (int i = 0; i < count; i++) {
+                b.put(i, (rt.rank() + 1) * (i - 200_000));
+            }
+            rt.allreduceInPlace(ints, Reduction.SUM);
+            for (int i = 0; i < count; i++) {
+                if (b.get(i) != 3 * (i - 200_000)) {
+                    return "element " + i + " is " + b.get(i);
+                }
+            }
+            return ((ShmCommunicator) rt.communicator()).sharedAllreduces() == 1 ? "" : "not reduced where it lies";
+        }));
+    }
+
+    @Test
     void differentShapesFailOnEveryRankNamingThem() throws Exception {
         allOk(LocalJob.run(2, RuntimeConfig.defaults().withTransport("shm"), rt -> {
             try {
