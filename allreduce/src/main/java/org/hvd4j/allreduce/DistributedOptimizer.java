@@ -7,6 +7,7 @@ import org.hvd4j.allreduce.comm.Bytes;
 import org.hvd4j.allreduce.runtime.InlineExchange;
 import org.hvd4j.allreduce.runtime.Payload;
 import org.hvd4j.allreduce.runtime.SharedPlacement;
+import org.hvd4j.allreduce.shm.ShmCommunicator;
 import org.hvd4j.nn.optim.Optimizer;
 import org.hvd4j.nn.optim.OptimizerDecorator;
 import org.hvd4j.tensor.DType;
@@ -49,7 +50,11 @@ import org.hvd4j.tensor.cpu.CpuBackend;
  * (CUDA gradients, a joined rank, different tensors), every rank goes through the engine for that
  * step instead. There the gradients move, after the first exchange agreed by every rank, into a
  * buffer the transport shares between the ranks of a host ({@link #gradientsShared()}; PyTorch
- * DDP's {@code gradient_as_bucket_view}), and are reduced where backward writes them.
+ * DDP's {@code gradient_as_bucket_view}), and are reduced where backward writes them. On the
+ * engine's path the gradients of 1 MiB or more move the same way after the first step, into a
+ * tensor from {@link HvdRuntime#sharedTensor}, and the engine reduces each where it lies (2 ranks
+ * of the {@code mlp} with {@code HVD4J_INLINE_EXCHANGE=off}: median exchange 467–496 → 346–371
+ * µs, mean step 5 % shorter, three alternating {@code step-probe} runs).
  *
  * <p>To clip gradients, call {@link #synchronize()}, clip, then {@link #step()}: a step after an
  * explicit synchronize does not synchronize again.
@@ -73,6 +78,9 @@ public final class DistributedOptimizer extends OptimizerDecorator {
     private final InlineExchange inline;
     private final SharedPlacement placement;
     private boolean synchronizedThisStep;
+    /** Engine path: whether the large gradients were offered shared memory yet (once), and got it. */
+    private boolean enginePlacementTried;
+    private boolean engineShared;
 
     private DistributedOptimizer(Builder b) {
         super(b.inner);
@@ -134,9 +142,59 @@ public final class DistributedOptimizer extends OptimizerDecorator {
         return views;
     }
 
-    /** Whether the gradients live in a buffer shared with the other ranks (see {@link InlineExchange}). */
+    /**
+     * Whether the gradients live in a buffer shared with the other ranks: all of them on the
+     * training thread's exchange (see {@link InlineExchange}), the large ones on the engine's.
+     */
     public boolean gradientsShared() {
-        return placement != null && placement.placed();
+        return engineShared || placement != null && placement.placed();
+    }
+
+    /**
+     * The engine's path, at the end of the first synchronize: moves every gradient of {@value
+     * ShmCommunicator#SHARED_MIN_BYTES} bytes or more into one tensor from {@link
+     * HvdRuntime#sharedTensor}, so that the engine reduces each where backward writes it instead
+     * of copying it through the transport's slots (smaller ones are packed into the fusion buffer
+     * anyway). The request is collective: every rank asks for the same size, or for none (size 0)
+     * when its gradients cannot move (CUDA, compression). Sizes that differ, or a rank that has
+     * joined, fail that one negotiation on every rank, and then the gradients stay where they are.
+     */
+    private void placeLargeGradients() {
+        boolean movable = compression.wireType() == null && params.stream().allMatch(p -> p.backend() == CpuBackend.get());
+        List<Integer> large = new ArrayList<>();
+        long total = 0;
+        for (int[] bucket : buckets) {
+            for (int i : bucket) {
+                long numel = params.get(i).numel();
+                if (movable && 4 * numel >= ShmCommunicator.SHARED_MIN_BYTES) {
+                    large.add(i);
+                    total += numel;
+                }
+            }
+        }
+        if (4 * total > Integer.MAX_VALUE) {
+            large.clear();
+            total = 0;
+        }
+        Tensor region;
+        try {
+            region = rt.sharedTensorOrNull(DType.FLOAT32, (int) total);
+        } catch (HvdException e) {
+            return;
+        }
+        if (region == null) {
+            return;
+        }
+        int at = 0;
+        for (int i : large) {
+            Tensor p = params.get(i);
+            int offset = at;
+            Tensor view = TensorScope.persistent(() -> Tensor.view(region.storage(), DType.FLOAT32, p.shape(), offset))
+                    .name(p.name() == null ? null : p.name() + ".grad");
+            p.setGradBuffer(view);
+            at += p.numel();
+        }
+        engineShared = true;
     }
 
     /** Buckets of about {@code cap} bytes, from the last parameter back. */
@@ -335,6 +393,10 @@ public final class DistributedOptimizer extends OptimizerDecorator {
                     g.backend().copyFromHost(staged, 0, g, 0, g.numel());
                 }
             }
+        }
+        if (inline == null && !enginePlacementTried && rt.size() > 1) {
+            enginePlacementTried = true;
+            placeLargeGradients();
         }
         synchronizedThisStep = true;
     }

@@ -19,6 +19,7 @@ import org.hvd4j.allreduce.runtime.Payload;
 import org.hvd4j.allreduce.runtime.Request;
 import org.hvd4j.tensor.DType;
 import org.hvd4j.tensor.Shape;
+import org.hvd4j.tensor.Storage;
 import org.hvd4j.tensor.Tensor;
 import org.hvd4j.tensor.TensorScope;
 import org.hvd4j.tensor.cpu.CpuBackend;
@@ -40,6 +41,9 @@ public final class HvdRuntime implements AutoCloseable {
     private final Node node;
     private final RankInfo info;
     private final Map<OpKind, Integer> unnamed = new HashMap<>();
+    /** Storages of the tensors {@link #sharedTensor} placed in shared memory (by identity). */
+    private final java.util.Set<Storage> sharedStorages =
+            java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
 
     private HvdRuntime(Node node) {
         this.node = node;
@@ -342,20 +346,33 @@ public final class HvdRuntime implements AutoCloseable {
      * the process ends: allocate such tensors once, for buffers reused every step.
      */
     public Tensor sharedTensor(DType dtype, int... dims) {
+        Tensor shared = sharedTensorOrNull(dtype, dims);
+        return shared != null ? shared : TensorScope.persistent(() -> {
+            Tensor t = Tensor.empty(CpuBackend.get(), dtype, Shape.of(dims));
+            Reducer.fill(dtype, CpuBackend.get().hostBytes(t), 0, t.numel(), 0);
+            return t;
+        });
+    }
+
+    /** {@link #sharedTensor}, or null where the memory could not be shared (collective alike). */
+    Tensor sharedTensorOrNull(DType dtype, int... dims) {
         Shape shape = Shape.of(dims);
         if (shape.numel() * dtype.bytes() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("shared tensor of " + shape + " " + dtype + " exceeds 2 GiB");
         }
         Request r = request(OpKind.SHARE, null, dtype, dims.clone(), Reduction.SUM, -1, 1, 1, new int[0]);
         Outcome o = awaitOutcome(node.engine().submit(r, Payload.of(Bytes.direct(0), dtype, 0)));
-        return TensorScope.persistent(() -> {
-            if (o.data() != null) {
-                return Tensor.view(CpuBackend.get().wrap(o.data()), dtype, shape, 0);
-            }
-            Tensor t = Tensor.empty(CpuBackend.get(), dtype, shape);
-            Reducer.fill(dtype, CpuBackend.get().hostBytes(t), 0, (int) shape.numel(), 0);
-            return t;
-        });
+        if (o.data() == null) {
+            return null;
+        }
+        Storage s = CpuBackend.get().wrap(o.data());
+        sharedStorages.add(s);
+        return TensorScope.persistent(() -> Tensor.view(s, dtype, shape, 0));
+    }
+
+    /** Whether {@code t} is, or is a view of, a tensor from {@link #sharedTensor} that got shared memory. */
+    public boolean isShared(Tensor t) {
+        return sharedStorages.contains(t.storage());
     }
 
     // ---- synchronisation -----------------------------------------------------------------------

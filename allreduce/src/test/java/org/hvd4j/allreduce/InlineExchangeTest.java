@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.hvd4j.allreduce.runtime.InlineExchange;
 import org.hvd4j.allreduce.runtime.RuntimeConfig;
+import org.hvd4j.allreduce.shm.ShmCommunicator;
 import org.hvd4j.nn.Module;
 import org.hvd4j.nn.Sequential;
 import org.hvd4j.nn.init.Rng;
@@ -42,23 +43,25 @@ class InlineExchangeTest {
      * rank's parameters, concatenated, and how many exchanges ran on its training thread.
      */
     private static List<Object[]> train(int ranks, RuntimeConfig rc) throws Exception {
-        return train(ranks, rc, -1);
+        return train(ranks, rc, -1, 300);
     }
 
     /**
      * The same; from step {@code replaceAt} on (if at least 0), rank 1 keeps fc1.weight's gradient
      * in a buffer of its own again, as a user who replaced it would. Element 2: whether the
-     * gradients ended in a shared buffer.
+     * gradients ended in a shared buffer; element 3: how many allreduces the engine's shared-memory
+     * transport found in shared memory on every rank (-1 on another transport). {@code inputs}:
+     * fc1's input width (300: fc1.weight 300 KB; 1100: 1.1 MB, enough for the engine to place it).
      */
-    private static List<Object[]> train(int ranks, RuntimeConfig rc, int replaceAt) throws Exception {
+    private static List<Object[]> train(int ranks, RuntimeConfig rc, int replaceAt, int inputs) throws Exception {
         return LocalJob.run(ranks, rc, rt -> {
             Rng rng = new Rng(7);
-            Module m = new Sequential().add("fc1", new Linear(CPU, 300, 256, true, rng)).add("relu", Act.relu())
+            Module m = new Sequential().add("fc1", new Linear(CPU, inputs, 256, true, rng)).add("relu", Act.relu())
                     .add("fc2", new Linear(CPU, 256, 10, true, rng));
             DistributedOptimizer opt = DistributedOptimizer.builder(new Sgd(m.parameters(), 0.05f, 0.9f, 0f, 1e-4f, false))
                     .runtime(rt).build();
             java.util.Random data = new java.util.Random(100 + rt.rank());
-            float[] x = new float[16 * 300];
+            float[] x = new float[16 * inputs];
             int[] y = new int[16];
             for (int s = 0; s < 5; s++) {
                 for (int i = 0; i < x.length; i++) {
@@ -69,11 +72,11 @@ class InlineExchangeTest {
                 }
                 if (s == replaceAt && rt.rank() == 1) {
                     Tensor w = m.namedParameters().get("fc1.weight");
-                    w.setGradBuffer(TensorScope.persistent(() -> Tensor.zeros(CPU, 256, 300)));
+                    w.setGradBuffer(TensorScope.persistent(() -> Tensor.zeros(CPU, 256, inputs)));
                 }
                 try (TensorScope scope = TensorScope.open()) {
                     opt.zeroGrad();
-                    Losses.crossEntropy(m.forward(Tensor.of(CPU, x, 16, 300)), Tensor.ofInts(CPU, y, 16), 0f).backward();
+                    Losses.crossEntropy(m.forward(Tensor.of(CPU, x, 16, inputs)), Tensor.ofInts(CPU, y, 16), 0f).backward();
                     opt.step();
                 }
             }
@@ -88,7 +91,8 @@ class InlineExchangeTest {
                 flat[i] = all.get(i);
             }
             InlineExchange inline = rt.inlineExchange();
-            return new Object[] {flat, inline == null ? -1L : inline.rounds(), opt.gradientsShared()};
+            long zeroCopy = rt.communicator() instanceof ShmCommunicator shm ? shm.sharedAllreduces() : -1;
+            return new Object[] {flat, inline == null ? -1L : inline.rounds(), opt.gradientsShared(), zeroCopy};
         });
     }
 
@@ -108,12 +112,28 @@ class InlineExchangeTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"shm", "tcp"})
+    void theEnginePathMovesLargeGradientsIntoSharedMemoryWithTheSameBits(String transport) throws Exception {
+        // fc1.weight of 256 x 1100 floats (1.1 MB) moves into shared memory after the first step,
+        // and the engine then reduces it where it lies in steps 2 to 5; the bits stay those of
+        // the training thread's exchange (itself checked against the engine's copying path above)
+        List<Object[]> engine = train(3, config(transport, "off"), -1, 1100);
+        List<Object[]> inline = train(3, config(transport, "on"), -1, 1100);
+        boolean shm = transport.equals("shm");
+        for (int r = 0; r < 3; r++) {
+            assertArrayEquals((float[]) inline.get(r)[0], (float[]) engine.get(r)[0], "rank " + r);
+            assertEquals(shm, engine.get(r)[2], "engine path: gradients shared on rank " + r);
+            assertEquals(shm ? 4L : -1L, engine.get(r)[3], "allreduces reduced where they lie on rank " + r);
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void aRankWhoseGradientLeftTheSharedBufferMakesEveryRankCopyWithTheSameBits() throws Exception {
         // from step 3 on, rank 1's fc1.weight gradient lives elsewhere: every rank must take the
         // copying path alike (one rank reducing in place while another copies would mix rounds)
         List<Object[]> engine = train(3, config("shm", "off"));
-        List<Object[]> inline = train(3, config("shm", "on"), 3);
+        List<Object[]> inline = train(3, config("shm", "on"), 3, 300);
         for (int r = 0; r < 3; r++) {
             assertArrayEquals((float[]) engine.get(r)[0], (float[]) inline.get(r)[0], "rank " + r);
             assertEquals(5L, inline.get(r)[1], "every step on the training thread, rank " + r);

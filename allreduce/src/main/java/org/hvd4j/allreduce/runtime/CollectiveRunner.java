@@ -57,12 +57,13 @@ final class CollectiveRunner {
 
     /**
      * A buffer of {@code numel × dtype} bytes shared by this host's ranks, as the outcome's data
-     * (null where the transport has none: TCP, hierarchical, or a rank could not map it).
+     * (null where the transport has none: TCP, hierarchical, or a rank could not map it; and for
+     * 0 bytes, which map nothing).
      */
     private Outcome share(Response r) {
         long bytes = (long) r.numel(0) * r.dtype().bytes();
         SharedBuffer[] s = new SharedBuffer[1];
-        phase(r.names(), "SHARE", () -> s[0] = bytes <= Integer.MAX_VALUE ? comm.share((int) bytes) : null);
+        phase(r.names(), "SHARE", () -> s[0] = bytes > 0 && bytes <= Integer.MAX_VALUE ? comm.share((int) bytes) : null);
         return new Outcome(s[0] == null ? null : s[0].bytes(), r.shapes()[0], null, -1);
     }
 
