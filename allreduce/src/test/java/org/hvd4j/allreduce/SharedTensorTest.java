@@ -57,6 +57,9 @@ class SharedTensorTest {
             ShmCommunicator shm = rt.communicator() instanceof ShmCommunicator s ? s : null;
             long before = shm == null ? 0 : shm.sharedAllreduces();
             StringBuilder err = new StringBuilder();
+            if (rt.isShared(whole.narrowRows(3, 10)) != (shm != null)) {
+                err.append("isShared of a view says ").append(!(shm != null)).append(" on ").append(transport);
+            }
             for (Reduction op : new Reduction[] {Reduction.SUM, Reduction.AVERAGE}) {
                 // the whole tensor's first COUNT elements, then a view 3 elements in, on every rank
                 Tensor shared = op == Reduction.SUM ? whole.narrowRows(0, COUNT) : whole.narrowRows(3, COUNT + 3);
