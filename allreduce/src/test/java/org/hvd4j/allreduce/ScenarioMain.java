@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.hvd4j.tensor.Backend;
+import org.hvd4j.tensor.DType;
 import org.hvd4j.tensor.Tensor;
 import org.hvd4j.tensor.cpu.CpuBackend;
 
@@ -97,6 +98,7 @@ public final class ScenarioMain {
             failures.add("broadcast");
         }
         rt.barrier();
+        sharedTensor(rt, failures);
         // join with uneven batch counts: rank r has r + 2 batches
         Tensor grad = Tensor.zeros(CPU, 100);
         for (int s = 0; s < rt.rank() + 2; s++) {
@@ -109,6 +111,37 @@ public final class ScenarioMain {
         int last = rt.join();
         if (last != n - 1) {
             failures.add("join returned " + last);
+        }
+    }
+
+    /**
+     * A tensor from {@code sharedTensor} starts at zero and sums exactly; between the processes of
+     * one host's shared memory it is shared (and reduced where it lies), over TCP it is not.
+     */
+    private static void sharedTensor(HvdRuntime rt, List<String> failures) {
+        int n = rt.size();
+        int count = 300_007;
+        Tensor shared = rt.sharedTensor(DType.FLOAT32, count);
+        if (shared.toFloatArray()[count - 1] != 0) {
+            failures.add("a new shared tensor is not zero");
+        }
+        Random rnd = new Random(99);
+        float[] x = new float[count];
+        for (int i = 0; i < count; i++) {
+            x[i] = rnd.nextInt(2000) - 1000;
+        }
+        CPU.hostBytes(shared).asFloatBuffer().put(0, x);
+        rt.allreduceInPlace(shared, Reduction.SUM);
+        float[] s = shared.toFloatArray();
+        for (int i = 0; i < count; i++) {
+            if (s[i] != n * x[i]) {
+                failures.add("allreduce of a shared tensor: element " + i + " is " + s[i] + ", not " + n * x[i]);
+                break;
+            }
+        }
+        boolean shm = rt.transport().equals("shm");
+        if (n > 1 && (shm || rt.transport().equals("tcp")) && rt.isShared(shared) != shm) {
+            failures.add("a shared tensor on " + rt.transport() + ": isShared says " + rt.isShared(shared));
         }
     }
 
