@@ -339,11 +339,11 @@ public final class HvdRuntime implements AutoCloseable {
      * {@code MPI_Alloc_mem} give. An in-place allreduce ({@link #allreduceInPlace}, {@link
      * #allreduceAsync(Tensor, String, Reduction)}) of such a tensor, or of a view of it at the same
      * offset on every rank, of at least {@value org.hvd4j.allreduce.shm.ShmCommunicator#SHARED_MIN_BYTES}
-     * bytes is reduced where it lies: each rank reduces its
-     * piece in every rank's copy, with none of the copies into and out of the transport's slots
-     * that a tensor of the caller's needs. Where the transport has no shared memory (TCP, several
-     * hosts, or a rank could not map it) this is a plain tensor of zeros. The memory lives until
-     * the process ends: allocate such tensors once, for buffers reused every step.
+     * bytes is reduced where it lies: each rank reduces its piece in every rank's copy, with none
+     * of the copies into and out of the transport's slots that a tensor of the caller's needs.
+     * Where the transport has no shared memory (TCP, several hosts, or a rank could not map it)
+     * this is a plain tensor of zeros ({@link #isShared} tells). The memory lives until the
+     * process ends: allocate such tensors once, for buffers reused every step.
      */
     public Tensor sharedTensor(DType dtype, int... dims) {
         Tensor shared = sharedTensorOrNull(dtype, dims);
