@@ -5,13 +5,15 @@
 # what the host itself allows when N processes share its memory and caches).
 #
 # Usage: scripts/weak-scaling.sh [--models "mlp cnn"] [--ranks "2"] [--steps-mlp 6000] [--steps-cnn 120]
-#                                [--bind core|none] [--out FILE.md] [--csv FILE]
+#                                [--bind core|none] [--untimed-steps N] [--out FILE.md] [--csv FILE]
 # (--bind: none (default, as hvdrun) leaves placement to the OS; core binds each of the N ranks, and
 # each of the N independent runs, to its share of the CPUs. The single rank is never bound.
 # HVD4J_JAVA_OPTS adds JVM options to every run.)
 # (--csv: model,ranks,one_rank_sps,per_rank_sps,efficiency,host_limit, for plot-results)
+# (--untimed-steps: steps of every run left out of its samples/s, default train's 20; about 1000 of
+# the mlp's 6000 show the steady state once the JVM's compiler has settled)
 # Every run: train --dataset fashion-mnist --batch-size 128 (per rank) --threads 1 --steps S, the
-# default recipe, throughput = the summary's samples_per_s (after 20 warm-up steps, summed over ranks).
+# default recipe, throughput = the summary's samples_per_s (after --untimed-steps, summed over ranks).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,6 +24,7 @@ steps_cnn=120
 out=""
 csv=""
 bind=none
+untimed=20
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --models) models="$2"; shift 2 ;;
@@ -29,6 +32,7 @@ while [[ $# -gt 0 ]]; do
         --steps-mlp) steps_mlp="$2"; shift 2 ;;
         --steps-cnn) steps_cnn="$2"; shift 2 ;;
         --bind) bind="$2"; shift 2 ;;
+        --untimed-steps) untimed="$2"; shift 2 ;;
         --out) out="$2"; shift 2 ;;
         --csv) csv="$2"; shift 2 ;;
         *) echo "weak-scaling: unknown option $1" >&2; exit 2 ;;
@@ -58,7 +62,7 @@ sps() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["samples
 train() { # model steps summary-file [cpus to run on]
     local pin=()
     [[ -n "${4:-}" ]] && pin=(taskset -c "$4")
-    quiet "${pin[@]}" "${jvm[@]}" ${HVD4J_JAVA_OPTS:-} -cp "$cp" org.hvd4j.examples.Train --model "$1" --steps "$2" --threads 1 --summary-json "$3"
+    quiet "${pin[@]}" "${jvm[@]}" ${HVD4J_JAVA_OPTS:-} -cp "$cp" org.hvd4j.examples.Train --model "$1" --steps "$2" --threads 1 --untimed-steps "$untimed" --summary-json "$3"
 }
 
 rows=()
@@ -69,7 +73,7 @@ for m in $models; do
     train "$m" "$steps" "$work/one.json" > /dev/null
     one=$(sps "$work/one.json")
     for n in $ranks; do
-        quiet launch_local "$n" "${jvm[@]}" ${HVD4J_JAVA_OPTS:-} -cp "$cp" org.hvd4j.examples.Train --model "$m" --steps "$steps" --threads 1 \
+        quiet launch_local "$n" "${jvm[@]}" ${HVD4J_JAVA_OPTS:-} -cp "$cp" org.hvd4j.examples.Train --model "$m" --steps "$steps" --threads 1 --untimed-steps "$untimed" \
             --summary-json "$work/dist.json" > /dev/null
         dist=$(sps "$work/dist.json")
         pids=()

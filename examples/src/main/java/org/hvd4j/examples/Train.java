@@ -96,6 +96,11 @@ public final class Train implements Callable<Integer> {
             + "for it and the data is in memory (default: ${DEFAULT-VALUE})", defaultValue = "auto")
     String prefetch;
 
+    @Option(names = "--untimed-steps", description = "steps left out of the samples/s figure, from the run's "
+            + "first (default: ${DEFAULT-VALUE}; about 1000 shows the mlp's steady state on a small host)",
+            defaultValue = "" + Trainer.WARMUP_STEPS)
+    int untimedSteps;
+
     @Option(names = "--lr-scaling", description = "linear: lr × number of ranks (Horovod's recipe); none "
             + "(default: ${DEFAULT-VALUE})", defaultValue = "linear")
     String lrScaling;
@@ -187,6 +192,9 @@ public final class Train implements Callable<Integer> {
         }
         data.validate(dataset);
         TrainConfig cfg = config();
+        if (untimedSteps < 0) {
+            throw new IllegalArgumentException("--untimed-steps must be >= 0, got " + untimedSteps);
+        }
         if (cfg.threads() > 0) {
             CpuBackend.setThreads(cfg.threads());
         }
@@ -218,6 +226,7 @@ public final class Train implements Callable<Integer> {
     private void train(TrainConfig cfg, HvdRuntime rt, TrainingData data, boolean root, PrintStream out)
             throws IOException {
         Trainer trainer = new Trainer(cfg, backend, rt);
+        trainer.untimedSteps(untimedSteps);
         RunState run = RunState.prepare(state, cfg, trainer, rt, out); // --resume, --init-from, checkpoint hooks
         if (root && (metricsCsv != null || plot != null)) {
             trainer.hooks(TrainerHooks.both(trainer.hooks(), new MetricsLog(metricsCsv, plot,

@@ -7,7 +7,7 @@ import java.util.List;
  *
  * @param epochs        per-epoch metrics
  * @param steps         optimizer steps taken
- * @param samplesPerSec training throughput after the first {@link Trainer#WARMUP_STEPS} steps
+ * @param samplesPerSec training throughput after the first {@link Trainer#untimedSteps} steps
  *                      (NaN when the run was shorter)
  * @param testAccuracy  final test accuracy
  * @param testLoss      final test loss

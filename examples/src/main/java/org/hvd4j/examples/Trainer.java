@@ -49,9 +49,10 @@ import org.hvd4j.tensor.ops.Reductions;
  * shard of the test set and the results are summed.
  */
 public final class Trainer {
-    /** Steps excluded from the throughput figure (JIT compilation, pool warm-up). */
+    /** Steps excluded from the throughput figure by default (JIT compilation, pool warm-up). */
     public static final int WARMUP_STEPS = 20;
     private static final int EVAL_BATCH = 1000;
+    private int untimedSteps = WARMUP_STEPS;
 
     private final TrainConfig cfg;
     private final Backend backend;
@@ -109,6 +110,18 @@ public final class Trainer {
     /** Called after every step and after every epoch's evaluation (checkpoints). */
     public void hooks(TrainerHooks h) {
         this.hooks = h;
+    }
+
+    /**
+     * Steps, counted from the run's first, that the throughput figure leaves out (default {@link
+     * #WARMUP_STEPS}): more shows the steady state once the JIT compiler has settled, which on a
+     * small host takes about a thousand {@code mlp} steps. Training is the same either way.
+     */
+    public void untimedSteps(int steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("--untimed-steps must be >= 0, got " + steps);
+        }
+        this.untimedSteps = steps;
     }
 
     /** The hooks set so far ({@link TrainerHooks#NONE} at first). */
@@ -230,7 +243,7 @@ public final class Trainer {
                         float loss = trainStep(b, buf);
                         long dt = System.nanoTime() - t0;
                         epochNanos += dt;
-                        if (step >= WARMUP_STEPS) {
+                        if (step >= untimedSteps) {
                             timedNanos += dt;
                             timedSamples += b.size();
                         }

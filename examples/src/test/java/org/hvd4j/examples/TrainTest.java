@@ -85,6 +85,12 @@ class TrainTest {
         assertEquals(2, r.epochs().size()); // 20 steps per epoch: one full epoch and 10 steps
         assertEquals(10, r.epochs().get(1).steps());
         assertTrue(r.samplesPerSec() > 0);
+        // every step left out of the timing: no throughput figure, and the same training
+        Trainer untimed = new Trainer(config("mlp", 5, 30), CpuBackend.get());
+        untimed.untimedSteps(30);
+        TrainResult u = untimed.run(blobs(640, 1), blobs(100, 2), ProgressReporter.silent());
+        assertTrue(Double.isNaN(u.samplesPerSec()), "samples/s " + u.samplesPerSec());
+        assertEquals(r.parametersSha256(), u.parametersSha256());
     }
 
     @Test
@@ -107,6 +113,7 @@ class TrainTest {
         assertEquals(2, Train.run("--no-such-option"));
         assertEquals(2, Train.run("--prefetch", "some"));
         assertEquals(2, Train.run("--prefetch", "-2"));
+        assertEquals(2, Train.run("--untimed-steps", "-1"));
     }
 
     @Test
