@@ -77,6 +77,8 @@ public final class DistributedOptimizer extends OptimizerDecorator {
     private final boolean[] submitted;
     private final InlineExchange inline;
     private final SharedPlacement placement;
+    /** Whether the gradients may move into shared memory (on the CPU, sent uncompressed). */
+    private final boolean movable;
     private boolean synchronizedThisStep;
     /** Engine path: whether the large gradients were offered shared memory yet (once), and got it. */
     private boolean enginePlacementTried;
@@ -114,9 +116,8 @@ public final class DistributedOptimizer extends OptimizerDecorator {
             int index = i;
             params.get(i).onGradReady(t -> gradReady(index));
         }
-        boolean onCpu = params.stream().allMatch(p -> p.backend() == CpuBackend.get());
-        this.placement = inline != null && onCpu && compression.wireType() == null
-                ? new SharedPlacement(this::moveGradients) : null;
+        this.movable = compression.wireType() == null && params.stream().allMatch(p -> p.backend() == CpuBackend.get());
+        this.placement = inline != null && movable ? new SharedPlacement(this::moveGradients) : null;
     }
 
     /**
@@ -125,19 +126,30 @@ public final class DistributedOptimizer extends OptimizerDecorator {
      * reduces them.
      */
     private List<Tensor> moveGradients(ByteBuffer region) {
-        List<Tensor> views = new ArrayList<>();
-        Storage s = CpuBackend.get().wrap(region);
-        int at = 0;
+        List<Integer> all = new ArrayList<>();
         for (int[] bucket : buckets) {
             for (int i : bucket) {
-                Tensor p = params.get(i);
-                int offset = at;
-                Tensor view = TensorScope.persistent(() -> Tensor.view(s, DType.FLOAT32, p.shape(), offset))
-                        .name(p.name() == null ? null : p.name() + ".grad");
-                p.setGradBuffer(view);
-                views.add(view);
-                at += p.numel();
+                all.add(i);
             }
+        }
+        return moveGradients(CpuBackend.get().wrap(region), all);
+    }
+
+    /**
+     * Makes the gradients of parameters {@code which}, in that order and packed from element 0,
+     * views of {@code s} holding their current values (their buffers from now on). Returns the views.
+     */
+    private List<Tensor> moveGradients(Storage s, List<Integer> which) {
+        List<Tensor> views = new ArrayList<>();
+        int at = 0;
+        for (int i : which) {
+            Tensor p = params.get(i);
+            int offset = at;
+            Tensor view = TensorScope.persistent(() -> Tensor.view(s, DType.FLOAT32, p.shape(), offset))
+                    .name(p.name() == null ? null : p.name() + ".grad");
+            p.setGradBuffer(view);
+            views.add(view);
+            at += p.numel();
         }
         return views;
     }
@@ -160,7 +172,6 @@ public final class DistributedOptimizer extends OptimizerDecorator {
      * joined, fail that one negotiation on every rank, and then the gradients stay where they are.
      */
     private void placeLargeGradients() {
-        boolean movable = compression.wireType() == null && params.stream().allMatch(p -> p.backend() == CpuBackend.get());
         List<Integer> large = new ArrayList<>();
         long total = 0;
         for (int[] bucket : buckets) {
@@ -185,15 +196,7 @@ public final class DistributedOptimizer extends OptimizerDecorator {
         if (region == null) {
             return;
         }
-        int at = 0;
-        for (int i : large) {
-            Tensor p = params.get(i);
-            int offset = at;
-            Tensor view = TensorScope.persistent(() -> Tensor.view(region.storage(), DType.FLOAT32, p.shape(), offset))
-                    .name(p.name() == null ? null : p.name() + ".grad");
-            p.setGradBuffer(view);
-            at += p.numel();
-        }
+        moveGradients(region.storage(), large);
         engineShared = true;
     }
 

@@ -27,16 +27,11 @@ class CollectivesTest {
         return LocalJob.run(n, hosts, rc, body);
     }
 
-    private static void allOk(List<String> results) {
-        for (int r = 0; r < results.size(); r++) {
-            assertEquals("", results.get(r), "rank " + r);
-        }
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"shm", "tcp", "hierarchical2"})
     void allreduceOfSameSeedDataIsNTimesTheData(String transport) throws Exception {
-        allOk(run(transport, rt -> {
+        LocalJob.allOk(run(transport, rt -> {
             int n = rt.size();
             StringBuilder err = new StringBuilder();
             for (int count : new int[] {0, 1, 17, 1000, 70_001}) {
@@ -71,7 +66,7 @@ class CollectivesTest {
     @ParameterizedTest
     @ValueSource(strings = {"shm", "tcp"})
     void asyncHandlesCompleteInAnyWaitOrderAndRanksMaySubmitInAnyOrder(String transport) throws Exception {
-        allOk(run(transport, rt -> {
+        LocalJob.allOk(run(transport, rt -> {
             int k = 12;
             List<Integer> order = new ArrayList<>();
             for (int i = 0; i < k; i++) {
@@ -100,7 +95,7 @@ class CollectivesTest {
     @ParameterizedTest
     @ValueSource(strings = {"shm", "tcp", "hierarchical2"})
     void gatherBroadcastScatterAlltoall(String transport) throws Exception {
-        allOk(run(transport, rt -> {
+        LocalJob.allOk(run(transport, rt -> {
             int r = rt.rank();
             int n = rt.size();
             // allgather: rank r contributes r+1 rows of 3
@@ -239,7 +234,7 @@ class CollectivesTest {
     @ParameterizedTest
     @ValueSource(strings = {"shm", "tcp"})
     void mismatchedShapesRaiseOnEveryRankNamingTensorAndRanks(String transport) throws Exception {
-        allOk(run(transport, rt -> {
+        LocalJob.allOk(run(transport, rt -> {
             Tensor t = Tensor.zeros(CPU, rt.rank() == 1 ? 5 : 4);
             HvdException e = assertThrows(HvdException.class, () -> rt.allreduceAsync(t, "fc1.weight", Reduction.SUM).await());
             String want = "Mismatched tensor shape for 'fc1.weight': rank 0 has [4], rank 1 has [5], rank 2 has [4]";
@@ -255,7 +250,7 @@ class CollectivesTest {
     @ParameterizedTest
     @ValueSource(strings = {"shm", "tcp"})
     void joinLetsRanksWithFewerBatchesFinish(String transport) throws Exception {
-        allOk(run(transport, rt -> {
+        LocalJob.allOk(run(transport, rt -> {
             int batches = 3 + 2 * rt.rank(); // 3, 5, 7 steps
             Tensor g = Tensor.zeros(CPU, 10);
             for (int s = 0; s < batches; s++) {

@@ -27,6 +27,13 @@ public final class LocalJob {
     private LocalJob() {
     }
 
+    /** Asserts that every rank's result is empty (a body's way of saying nothing went wrong). */
+    public static void allOk(List<String> results) {
+        for (int r = 0; r < results.size(); r++) {
+            org.junit.jupiter.api.Assertions.assertEquals("", results.get(r), "rank " + r);
+        }
+    }
+
     /** Runs {@code body} on {@code n} ranks and returns each rank's result, by rank. */
     public static <T> List<T> run(int n, RuntimeConfig rc, Body<T> body) throws Exception {
         return run(n, 1, rc, body);

@@ -1,8 +1,6 @@
 package org.hvd4j.allreduce;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.List;
 import java.util.Random;
 import org.hvd4j.allreduce.runtime.RuntimeConfig;
 import org.hvd4j.allreduce.shm.ShmCommunicator;
@@ -17,11 +15,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SharedTensorTest {
     private static final int COUNT = 300_007; // over ShmCommunicator.SHARED_MIN_BYTES, not a multiple of 3
 
-    private static void allOk(List<String> results) {
-        for (int r = 0; r < results.size(); r++) {
-            assertEquals("", results.get(r), "rank " + r);
-        }
-    }
 
     private static float[] values(int rank, int count) {
         Random r = new Random(rank);
@@ -32,7 +25,7 @@ class SharedTensorTest {
         return x;
     }
 
-    /** Long name: the bits of each element must be those of the same allreduce on a plain tensor. */
+    /** Empty when every element of {@code got} has the bits of {@code want}, else which one differs. */
     private static String sameBits(Tensor got, Tensor want, String what) {
         float[] g = got.toFloatArray();
         float[] w = want.toFloatArray();
@@ -47,7 +40,7 @@ class SharedTensorTest {
     @ParameterizedTest
     @ValueSource(strings = {"shm", "tcp"})
     void aSharedTensorStartsAtZeroAndReducesToThePlainTensorsBits(String transport) throws Exception {
-        allOk(LocalJob.run(3, RuntimeConfig.defaults().withTransport(transport), rt -> {
+        LocalJob.allOk(LocalJob.run(3, RuntimeConfig.defaults().withTransport(transport), rt -> {
             Tensor whole = rt.sharedTensor(DType.FLOAT32, COUNT + 3);
             for (float v : whole.toFloatArray()) {
                 if (v != 0) {
@@ -82,7 +75,7 @@ class SharedTensorTest {
     void ranksWhoseTensorsAreNotTheSameSharedRangeAllCopy() throws Exception {
         // rank 0 passes a plain tensor; then every rank a view at an offset of its own: both times
         // every rank must take the copying path, and still get the plain path's bits
-        allOk(LocalJob.run(3, RuntimeConfig.defaults().withTransport("shm"), rt -> {
+        LocalJob.allOk(LocalJob.run(3, RuntimeConfig.defaults().withTransport("shm"), rt -> {
             Tensor shared = rt.sharedTensor(DType.FLOAT32, COUNT + 8);
             ShmCommunicator shm = (ShmCommunicator) rt.communicator();
             StringBuilder err = new StringBuilder();
@@ -108,7 +101,7 @@ class SharedTensorTest {
 
     @Test
     void emptyAndIntegerSharedTensors() throws Exception {
-        allOk(LocalJob.run(2, RuntimeConfig.defaults().withTransport("shm"), rt -> {
+        LocalJob.allOk(LocalJob.run(2, RuntimeConfig.defaults().withTransport("shm"), rt -> {
             Tensor empty = rt.sharedTensor(DType.FLOAT32, 0, 5);
             if (empty.numel() != 0 || empty.shape().dim(1) != 5) {
                 return "empty shared tensor of shape " + empty.shape();
@@ -131,7 +124,7 @@ class SharedTensorTest {
 
     @Test
     void differentShapesFailOnEveryRankNamingThem() throws Exception {
-        allOk(LocalJob.run(2, RuntimeConfig.defaults().withTransport("shm"), rt -> {
+        LocalJob.allOk(LocalJob.run(2, RuntimeConfig.defaults().withTransport("shm"), rt -> {
             try {
                 rt.sharedTensor(DType.FLOAT32, 10 + rt.rank());
                 return "no error";

@@ -162,11 +162,7 @@ public final class AllreduceBench implements Callable<Integer> {
         if (shared == null) {
             return null;
         }
-        int[] pieces = Pieces.balanced(count, comm.size());
-        int[][] owned = new int[comm.size()][];
-        for (int k = 0, at = 0; k < owned.length; at += pieces[k++]) {
-            owned[k] = new int[] {at, pieces[k]};
-        }
+        int[][] owned = Pieces.ranges(0, Pieces.balanced(count, comm.size()));
         return timed(rt, shared.bytes(), count, red, () -> comm.allreduceShared(shared, DType.FLOAT32, red, owned, 1.0));
     }
 

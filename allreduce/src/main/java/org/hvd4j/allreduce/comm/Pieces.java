@@ -55,6 +55,19 @@ public final class Pieces {
         return o;
     }
 
+    /**
+     * The element ranges of {@link Communicator#allreduceShared} for one buffer cut into {@code
+     * pieces} that starts at element {@code first}: rank {@code k} reduces {@code {first +
+     * offsets[k], pieces[k]}}.
+     */
+    public static int[][] ranges(int first, int[] pieces) {
+        int[][] owned = new int[pieces.length][];
+        for (int k = 0, at = first; k < pieces.length; at += pieces[k++]) {
+            owned[k] = new int[] {at, pieces[k]};
+        }
+        return owned;
+    }
+
     /** Checks that {@code pieces} has one entry per rank and that none is negative. */
     public static void check(int[] pieces, int size) {
         if (pieces.length != size) {

@@ -264,11 +264,7 @@ public final class ShmCommunicator implements Communicator {
         if (off[size] * es > own.regBytes) {
             throw new IllegalArgumentException(off[size] * es + " bytes exceed the registered region of " + own.regBytes);
         }
-        int[][] owned = new int[size][];
-        for (int j = 0; j < size; j++) {
-            owned[j] = new int[] {off[j], pieces[j]};
-        }
-        reduceWhereItLies(registered, type, op, owned, 1.0, fingerprint(2, type.ordinal(), off[size]));
+        reduceWhereItLies(registered, type, op, Pieces.ranges(0, pieces), 1.0, fingerprint(2, type.ordinal(), off[size]));
     }
 
     /**
@@ -350,11 +346,7 @@ public final class ShmCommunicator implements Communicator {
         if (where == 0) {
             return false;
         }
-        int first = Math.toIntExact(at / es);
-        int[][] owned = new int[size][];
-        for (int j = 0; j < size; j++) {
-            owned[j] = new int[] {first + off[j], pieces[j]};
-        }
+        int[][] owned = Pieces.ranges(Math.toIntExact(at / es), pieces);
         reduceWhereItLies(shared.get((int) where - 1).data, type, op, owned, 1.0, fingerprint(11, type.ordinal(), bytes));
         sharedAllreduces++;
         return true;
